@@ -1,7 +1,132 @@
+import type { CloseDetails, IncomingData, OutgoingData } from './events.js';
+
 /** A constructor compatible with the browser's `WebSocket`, such as the `WebSocket` export of `ws` in Node. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
 
-/** Options of {@link ReliableSocket}. Every field is optional; the default is given on each. */
+/** Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). */
+export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
+
+/**
+ * Application-level heartbeat. While open, a ping is sent every `intervalMs`; if nothing at all arrives within
+ * `timeoutMs` of a ping, the connection is declared dead and dropped at once. Deadlines are judged by the wall
+ * clock, so a tab whose timers the browser throttles neither misses a dead link nor kills a live one.
+ */
+export interface HeartbeatOptions {
+  /**
+   * Time between pings, in milliseconds.
+   * @default 25000
+   */
+  intervalMs?: number | undefined;
+  /**
+   * How long to wait after a ping for any frame before declaring the connection dead, in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number | undefined;
+  /**
+   * The ping frame: a string sent as is (e.g. `'ping'`), or a function of a counter that returns it.
+   * @default (id) => `{"type":"ping","id":${id}}`
+   */
+  ping?: string | ((id: number) => string) | undefined;
+  /**
+   * Recognises the pong: a string compared with each text frame (e.g. `'pong'`), or a predicate. Pongs are
+   * never delivered as `message`; each one reports the round-trip time in a `heartbeat` event.
+   * @default a JSON object whose `type` is `"pong"`
+   */
+  pong?: string | ((data: IncomingData) => boolean) | undefined;
+}
+
+/** Backoff jitter: `full` = random in [0, cap]; `equal` = random in [cap/2, cap]; `none` = cap. */
+export type Jitter = 'full' | 'equal' | 'none';
+
+/** When and how often to reconnect after a connection is lost or an attempt fails. */
+export interface ReconnectOptions {
+  /**
+   * Cap of the first retry's delay, in milliseconds. Retry n's cap is `min(maxDelayMs, initialDelayMs · factor^(n-1))`.
+   * @default 1000
+   */
+  initialDelayMs?: number | undefined;
+  /**
+   * Growth of the delay cap per retry.
+   * @default 2
+   */
+  factor?: number | undefined;
+  /**
+   * Largest delay cap, in milliseconds.
+   * @default 30000
+   */
+  maxDelayMs?: number | undefined;
+  /**
+   * How the delay is drawn below the cap. Full jitter spreads a crowd of clients that lost the same server
+   * (see https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/).
+   * @default 'full'
+   */
+  jitter?: Jitter | undefined;
+  /**
+   * Replaces the built-in backoff: the delay before retry `attempt` (1, 2, …), in milliseconds.
+   * @default undefined (exponential backoff with `jitter`)
+   */
+  delay?: ((attempt: number, lastClose: CloseDetails) => number) | undefined;
+  /**
+   * Retries after which the socket gives up and closes for good (with a `RetriesExhaustedError` event).
+   * @default Infinity
+   */
+  maxRetries?: number | undefined;
+  /**
+   * Uptime after which a connection counts as stable: the next loss starts again from retry 1.
+   * @default 5000
+   */
+  stableAfterMs?: number | undefined;
+  /**
+   * Close codes after which retrying cannot help, so the socket closes for good: protocol error (1002),
+   * unsupported data (1003), invalid payload (1007), policy violation (1008), too big (1009), missing
+   * extension (1010). Pass `[]` to retry on every code.
+   * @default [1002, 1003, 1007, 1008, 1009, 1010]
+   */
+  finalCloseCodes?: readonly number[] | undefined;
+  /**
+   * Asked after every loss whose code is not final: return false to close for good.
+   * @default () => true
+   */
+  shouldReconnect?: ((close: CloseDetails) => boolean) | undefined;
+  /**
+   * Source of randomness for jitter, returning [0, 1). Inject one to make delays deterministic in tests.
+   * @default Math.random
+   */
+  random?: (() => number) | undefined;
+}
+
+/** What happens to a frame sent when the queue is full. */
+export type OverflowPolicy = 'drop-oldest' | 'drop-newest' | 'throw';
+
+/** The queue of frames sent while not open, flushed in order once open. */
+export interface QueueOptions {
+  /**
+   * Most frames held. `0` disables queueing: frames sent while not open are dropped (and reported).
+   * @default 1000
+   */
+  maxMessages?: number | undefined;
+  /**
+   * Most bytes held (UTF-8 size of text frames, size of binary ones).
+   * @default 1048576 (1 MiB)
+   */
+  maxBytes?: number | undefined;
+  /**
+   * When full: `drop-oldest` drops the oldest frames to make room, `drop-newest` drops the frame being sent,
+   * `throw` makes `send()` throw a `QueueFullError`. Every dropped frame is reported in a `drop` event.
+   * @default 'drop-oldest'
+   */
+  overflow?: OverflowPolicy | undefined;
+}
+
+/** What the {@link ReliableSocketOptions.onOpen} hook receives. */
+export interface OpenContext {
+  /** Sends a frame on the new connection now, ahead of the queue. */
+  send(data: OutgoingData): void;
+  /** 1 for the first connection, then 2, 3, … for each reconnection. */
+  connection: number;
+}
+
+/** Options of {@link ReliableSocket}. Every field is optional; each says its default. */
 export interface ReliableSocketOptions {
   /**
    * Subprotocols offered in the handshake (`Sec-WebSocket-Protocol`).
@@ -9,26 +134,43 @@ export interface ReliableSocketOptions {
    */
   protocols?: string | string[] | undefined;
   /**
-   * The WebSocket implementation to use. Needed where there is no global `WebSocket` (Node before 22:
+   * The WebSocket implementation. Needed where there is no global `WebSocket` (Node before 22:
    * `import { WebSocket } from 'ws'`), or to wrap the native one.
    * @default globalThis.WebSocket
    */
   WebSocket?: WebSocketConstructor | undefined;
-}
-
-/** Options with every default filled in and every value checked. */
-export interface ResolvedOptions {
-  protocols: string | string[] | undefined;
-  WebSocket: WebSocketConstructor;
-}
-
-/** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option. */
-export function resolveOptions(options: ReliableSocketOptions = {}): ResolvedOptions {
-  const WebSocketImpl = options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined);
-  if (typeof WebSocketImpl !== 'function') {
-    throw new TypeError(
-      "options.WebSocket: no WebSocket implementation found. In Node before 22, pass one: `import { WebSocket } from 'ws'`, then `new ReliableSocket(url, { WebSocket })`.",
-    );
-  }
-  return { protocols: options.protocols, WebSocket: WebSocketImpl };
+  /**
+   * How binary frames arrive in `message` events, as on the native socket.
+   * @default 'blob'
+   */
+  binaryType?: BinaryType | undefined;
+  /**
+   * How long an attempt may take, from creating the native socket until it is open and `onOpen` has
+   * finished, in milliseconds; a slower attempt is abandoned and counts as failed. `Infinity` disables.
+   * @default 10000
+   */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Application-level ping/pong; `false` disables it (then only the browser notices a dead link, which can
+   * take minutes).
+   * @default { intervalMs: 25000, timeoutMs: 10000 } with JSON pings
+   */
+  heartbeat?: HeartbeatOptions | false | undefined;
+  /**
+   * Reconnection policy; `false` never reconnects (the first loss closes for good).
+   * @default exponential backoff from 1 s to 30 s, full jitter, unlimited retries
+   */
+  reconnect?: ReconnectOptions | false | undefined;
+  /**
+   * Limits of the queue of frames sent while not open.
+   * @default { maxMessages: 1000, maxBytes: 1048576, overflow: 'drop-oldest' }
+   */
+  queue?: QueueOptions | undefined;
+  /**
+   * Runs after every (re)connection, before the queue is flushed and before `open` is emitted. Send
+   * authentication or re-subscription frames here; return a promise to hold the flush until it settles. If it
+   * throws or rejects, the connection is dropped and retried. It counts against `connectTimeoutMs`.
+   * @default none
+   */
+  onOpen?: ((context: OpenContext) => void | Promise<void>) | undefined;
 }

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { resolveOptions } from '../../src/options.js';
+import { resolveOptions } from '../../src/resolve-options.js';
 
 test('without a global WebSocket, the error names the option and how to fix it', () => {
   // Node 20 has no global WebSocket, which is exactly the case this message is for.

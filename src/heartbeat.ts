@@ -1,0 +1,92 @@
+import type { IncomingData } from './events.js';
+import type { ResolvedHeartbeat } from './resolve-options.js';
+import { Timer } from './timer.js';
+
+/** What a {@link Heartbeat} needs from its connection. */
+export interface HeartbeatHost {
+  send(frame: string): void;
+  /** Nothing arrived within the timeout after a ping. */
+  dead(): void;
+  /** A pong arrived, `rttMs` after the latest ping. */
+  pong(rttMs: number): void;
+}
+
+/**
+ * Pings one connection every `intervalMs` and declares it dead when nothing at all arrives within `timeoutMs`
+ * of a ping. It owns one timer, and every decision compares wall-clock timestamps when that timer fires, so a
+ * throttled tab's late timer still judges correctly: a pong that arrived meanwhile keeps the link alive, and a
+ * deadline that passed meanwhile is acted on at once. Inbound frames only record a timestamp; they never touch
+ * the timer (that would be a clearTimeout/setTimeout pair per message).
+ */
+export class Heartbeat {
+  readonly #timer = new Timer();
+  #id = 0;
+  #lastPingAt = 0;
+  /** When the unanswered ping was sent; undefined once anything has arrived since. */
+  #awaitingSince: number | undefined;
+  /** Whether the latest ping's pong is still to come (for the RTT, which only a pong measures). */
+  #pongDue = false;
+
+  constructor(
+    readonly options: ResolvedHeartbeat,
+    readonly host: HeartbeatHost,
+  ) {}
+
+  /** Starts the schedule: the first ping goes out after one interval. */
+  start(): void {
+    this.#lastPingAt = Date.now();
+    this.#schedule(this.#lastPingAt);
+  }
+
+  /** Notes an inbound frame (any frame proves liveness); returns true if it is a pong, which is not for the app. */
+  received(data: IncomingData): boolean {
+    this.#awaitingSince = undefined;
+    if (!this.options.isPong(data)) return false;
+    if (this.#pongDue) {
+      this.#pongDue = false;
+      this.host.pong(Date.now() - this.#lastPingAt);
+    }
+    return true;
+  }
+
+  /** Checks liveness now: pings at once unless a ping is already waiting for an answer. */
+  probe(): void {
+    if (this.#awaitingSince !== undefined) return;
+    const now = Date.now();
+    this.#ping(now);
+    this.#schedule(now);
+  }
+
+  stop(): void {
+    this.#timer.clear();
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    const { intervalMs, timeoutMs } = this.options;
+    if (this.#awaitingSince !== undefined) {
+      if (now - this.#awaitingSince >= timeoutMs) {
+        this.host.dead();
+        return;
+      }
+    } else if (now - this.#lastPingAt >= intervalMs) {
+      this.#ping(now);
+    }
+    this.#schedule(now);
+  }
+
+  #ping(now: number): void {
+    this.#lastPingAt = this.#awaitingSince = now;
+    this.#pongDue = true;
+    this.host.send(this.options.ping(++this.#id));
+  }
+
+  /** Wakes at the next deadline or the next ping, whichever is due. */
+  #schedule(now: number): void {
+    const at =
+      this.#awaitingSince !== undefined
+        ? this.#awaitingSince + this.options.timeoutMs
+        : this.#lastPingAt + this.options.intervalMs;
+    this.#timer.set(() => this.#tick(), at - now);
+  }
+}

@@ -1,0 +1,26 @@
+import { MAX_TIMER_MS } from './resolve-options.js';
+
+/**
+ * One pending timeout with one owner. `set()` replaces whatever was pending, `clear()` cancels it; an owner
+ * clears its timers when it ends, so nothing fires after. A delay of Infinity never fires.
+ */
+export class Timer {
+  #id: ReturnType<typeof setTimeout> | undefined;
+
+  set(callback: () => void, delayMs: number): void {
+    this.clear();
+    if (delayMs === Infinity) return;
+    this.#id = setTimeout(
+      () => {
+        this.#id = undefined;
+        callback();
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
+  }
+
+  clear(): void {
+    clearTimeout(this.#id);
+    this.#id = undefined;
+  }
+}
