@@ -145,8 +145,9 @@ export interface ReliableSocketOptions {
    */
   binaryType?: BinaryType | undefined;
   /**
-   * How long an attempt may take, from creating the native socket until it is open and `onOpen` has
-   * finished, in milliseconds; a slower attempt is abandoned and counts as failed. `Infinity` disables.
+   * How long an attempt may take, in milliseconds: from creating the native socket until it is open and
+   * `onOpen` has finished (and, separately, how long a URL function may take). A slower attempt is abandoned
+   * and counts as failed. `Infinity` disables.
    * @default 10000
    */
   connectTimeoutMs?: number | undefined;
