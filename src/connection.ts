@@ -1,5 +1,6 @@
 import type { CloseDetails, IncomingData, OutgoingData } from './events.js';
 import { Heartbeat } from './heartbeat.js';
+import type { WebSocketLike } from './options.js';
 import type { ResolvedOptions } from './resolve-options.js';
 import { Timer } from './timer.js';
 
@@ -23,7 +24,7 @@ const ignore = (): void => {};
  * old socket can never speak to its owner again — a half-open TCP connection may take minutes to finish closing.
  */
 export class Connection {
-  readonly #ws: WebSocket;
+  readonly #ws: WebSocketLike;
   readonly #timer = new Timer();
   readonly #heartbeat: Heartbeat | undefined;
   #ended = false;
@@ -51,7 +52,7 @@ export class Connection {
     ws.onmessage = ({ data }: MessageEvent<IncomingData>) => {
       if (!this.#heartbeat?.received(data)) host.message(data);
     };
-    ws.onclose = ({ code, reason, wasClean }) => this.#end({ code, reason, wasClean });
+    ws.onclose = ({ code, reason, wasClean }: CloseEvent) => this.#end({ code, reason, wasClean });
     // An error event is always followed by a close event, which is what we act on. The handler must exist:
     // `ws` in Node throws an 'error' event nobody listens to.
     ws.onerror = ignore;

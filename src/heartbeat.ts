@@ -12,8 +12,8 @@ export interface HeartbeatHost {
 }
 
 /**
- * Pings one connection every `intervalMs` and declares it dead when nothing at all arrives within `timeoutMs`
- * of a ping. It owns one timer, and every decision compares wall-clock timestamps when that timer fires, so a
+ * Pings one connection every `intervalMs` (the next ping waits while one is unanswered) and declares it dead
+ * when nothing at all arrives within `timeoutMs` of a ping. It owns one timer, and every decision compares wall-clock timestamps when that timer fires, so a
  * throttled tab's late timer still judges correctly: a pong that arrived meanwhile keeps the link alive, and a
  * deadline that passed meanwhile is acted on at once. Inbound frames only record a timestamp; they never touch
  * the timer (that would be a clearTimeout/setTimeout pair per message).
@@ -81,12 +81,14 @@ export class Heartbeat {
     this.host.send(this.options.ping(++this.#id));
   }
 
-  /** Wakes at the next deadline or the next ping, whichever is due. */
+  /**
+   * Wakes at the deadline of the unanswered ping or at the next ping, whichever comes first. While a ping is
+   * unanswered no other goes out (so one RTT is measured at a time): then only a future ping time counts.
+   */
   #schedule(now: number): void {
-    const at =
-      this.#awaitingSince !== undefined
-        ? this.#awaitingSince + this.options.timeoutMs
-        : this.#lastPingAt + this.options.intervalMs;
-    this.#timer.set(() => this.#tick(), at - now);
+    const { intervalMs, timeoutMs } = this.options;
+    const nextPing = this.#lastPingAt + intervalMs;
+    const deadline = this.#awaitingSince === undefined ? Infinity : this.#awaitingSince + timeoutMs;
+    this.#timer.set(() => this.#tick(), Math.min(deadline, nextPing > now ? nextPing : Infinity) - now);
   }
 }

@@ -1,7 +1,24 @@
 import type { CloseDetails, IncomingData, OutgoingData } from './events.js';
 
-/** A constructor compatible with the browser's `WebSocket`, such as the `WebSocket` export of `ws` in Node. */
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocket;
+/**
+ * What the socket uses of a WebSocket implementation: the browser's `WebSocket` and `ws`'s both fit. (Handler
+ * parameters are `never` so that any implementation's event types are accepted.)
+ */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly protocol: string;
+  readonly bufferedAmount: number;
+  send(data: OutgoingData): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
+}
+
+/** A WebSocket constructor: the browser's, or the `WebSocket` export of `ws` in Node. */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). */
 export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);

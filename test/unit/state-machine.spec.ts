@@ -456,6 +456,21 @@ test.describe('heartbeat', () => {
     expect(ws().sent).toEqual(['{"type":"ping","id":1}', '{"type":"ping","id":2}']);
   });
 
+  test('a timeout longer than the interval: answered pings keep the interval; an unanswered one waits', () => {
+    const { socket } = open({ heartbeat: { intervalMs: 1000, timeoutMs: 3000 } });
+    ws().open();
+    clock.advance(1000);
+    clock.advance(50);
+    ws().receive('{"type":"pong","id":1}');
+    clock.advance(950);
+    expect(ws().sent).toEqual(['{"type":"ping","id":1}', '{"type":"ping","id":2}']); // at 1000 and 2000
+    clock.advance(2999); // ping 2 unanswered: no ping 3 while it waits, and not yet dead
+    expect(ws().sent).toHaveLength(2);
+    expect(socket.state).toBe('open');
+    clock.advance(1);
+    expect(socket.state).toBe('reconnecting');
+  });
+
   test('no frame within timeoutMs of a ping: dead, detached at once, reconnecting', () => {
     const { socket, events } = open({ heartbeat });
     const first = ws();
