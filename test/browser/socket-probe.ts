@@ -55,7 +55,8 @@ export class SocketProbe {
   ): Promise<SocketProbe> {
     const handle = await page.evaluateHandle(
       ({ source, arg, names }) => {
-        const make = (0, eval)(`(${source})`) as (RS: Window['RS'], arg: unknown) => ReliableSocket;
+        // biome-ignore lint/security/noGlobalEval: the test's own factory, shipped as source like page.evaluate does.
+        const make = globalThis.eval(`(${source})`) as (RS: Window['RS'], arg: unknown) => ReliableSocket;
         const socket = make(window.RS, arg);
         const events: RecordedEvent[] = [];
         const safe = (value: unknown): unknown => {
@@ -113,10 +114,11 @@ export class SocketProbe {
 
   /** Runs `fn` in the page with the socket; returns its (serialisable) result. */
   run<R, A = undefined>(fn: (socket: ReliableSocket, arg: A) => R | Promise<R>, arg?: A): Promise<R> {
-    return this.handle.evaluate((state, [source, arg]) => (0, eval)(`(${source})`)(state.socket, arg), [
-      fn.toString(),
-      arg,
-    ] as const);
+    return this.handle.evaluate(
+      // biome-ignore lint/security/noGlobalEval: the test's own function, shipped as source like page.evaluate does.
+      (state, [source, arg]) => globalThis.eval(`(${source})`)(state.socket, arg),
+      [fn.toString(), arg] as const,
+    );
   }
 
   state(): Promise<ReliableSocket['state']> {

@@ -1,0 +1,281 @@
+/**
+ * The heartbeat in real browsers: a half-open link is detected within interval + timeout (+1 s slack) and
+ * the socket reconnects; pongs (JSON by default, or custom text frames) never reach the app and report an
+ * RTT; any inbound frame proves liveness; deadlines are judged by the wall clock, so a throttled tab neither
+ * kills a live link nor misses a dead one; `heartbeat: false` sends nothing.
+ */
+import type { Page } from '@playwright/test';
+import type { FixtureServer } from '../fixture/fixture-server.js';
+import { expect, openLibrary, test } from '../fixture/test.js';
+import { SocketProbe } from './socket-probe.js';
+
+// Sockets are closed after each test; the half-open test's frozen attempt may be reported by Firefox.
+/** The heartbeat frames the server received, as text, in order. */
+const pings = (server: FixtureServer): string[] =>
+  server.received.filter((f) => f.heartbeat).map((f) => String(f.data));
+
+/**
+ * Stops the page's clock (installed before the page loaded): from now on no timer fires unless the test
+ * calls `page.clock.runFor()` & co., while network events keep arriving in real time.
+ */
+async function pauseClock(page: Page): Promise<void> {
+  const now = await page.evaluate(() => Date.now());
+  await page.clock.pauseAt(now + 1000);
+}
+
+/** The page's `Date.now()` (fake time under `page.clock`). */
+const pageNow = (page: Page): Promise<number> => page.evaluate(() => Date.now());
+
+test('a half-open link is declared dead within interval + timeout + 1 s, then the socket reconnects', async ({
+  page,
+  server,
+}) => {
+  await openLibrary(page, server);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) =>
+      new RS.ReliableSocket(arg.url, {
+        heartbeat: { intervalMs: 1000, timeoutMs: 1000 },
+        reconnect: { initialDelayMs: 200, jitter: 'none' },
+      }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  await probe.waitFor('heartbeat'); // pings are answered while the link is healthy
+
+  // Timestamp in the page first, then freeze: the measured time can only come out longer than the real one.
+  const faultAt = await pageNow(page);
+  server.halfOpen(true);
+  const [close] = await probe.waitFor('close', { timeoutMs: 10_000 });
+  expect(close!.args[0]).toMatchObject({ code: 1006, reason: 'heartbeat timeout', willReconnect: true });
+  expect(close!.at - faultAt).toBeLessThanOrEqual(3000);
+
+  // It tries again: a retry is announced and the next attempt starts (it hangs in the frozen proxy).
+  await probe.waitFor('reconnecting');
+  await expect
+    .poll(async () =>
+      (await probe.args('state')).some((s) => s.from === 'reconnecting' && s.to === 'connecting'),
+    )
+    .toBe(true);
+
+  server.halfOpen(false);
+  await probe.waitFor('open', { count: 2 });
+  await server.waitFor(() => server.connections === 1, 'the new connection');
+  const heartbeats = (await probe.events('heartbeat')).length;
+  await probe.waitFor('heartbeat', { count: heartbeats + 1 }); // the new connection's pings are answered
+
+  // Nothing but pongs ever came from the server: any message event would be a pong leaking to the app.
+  expect(await probe.args('message')).toEqual([]);
+});
+
+test('default JSON ping/pong: pings {"type":"ping","id":n} with increasing ids; pongs give an RTT and are not messages', async ({
+  page,
+  server,
+}) => {
+  await openLibrary(page, server);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 200, timeoutMs: 1000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('heartbeat', { count: 3 });
+  for (const { rttMs } of await probe.args('heartbeat')) {
+    expect(typeof rttMs).toBe('number');
+    expect(rttMs).toBeGreaterThanOrEqual(0);
+  }
+
+  const received = pings(server).map((frame) => JSON.parse(frame) as unknown);
+  expect(received.length).toBeGreaterThanOrEqual(3);
+  const ids: number[] = [];
+  for (const ping of received) {
+    expect(ping).toEqual({ type: 'ping', id: expect.any(Number) });
+    ids.push((ping as { id: number }).id);
+  }
+  expect(ids).toEqual([...ids].sort((a, b) => a - b));
+  expect(new Set(ids).size).toBe(ids.length);
+
+  // An ordinary frame still arrives; it is the only message: the pongs were kept from the app.
+  await probe.send('hello');
+  await probe.waitFor('message');
+  expect(await probe.args('message')).toEqual(['hello']);
+});
+
+test("text ping/pong ('ping' → 'pong') is expressible: heartbeats fire and 'pong' is not a message", async ({
+  page,
+  server,
+}) => {
+  await openLibrary(page, server);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) =>
+      new RS.ReliableSocket(arg.url, {
+        heartbeat: { ping: 'ping', pong: 'pong', intervalMs: 200, timeoutMs: 1000 },
+      }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('heartbeat', { count: 3 });
+  for (const { rttMs } of await probe.args('heartbeat')) expect(rttMs).toBeGreaterThanOrEqual(0);
+  const received = pings(server);
+  expect(received.length).toBeGreaterThanOrEqual(3);
+  expect(new Set(received)).toEqual(new Set(['ping']));
+
+  await probe.send('hello');
+  await probe.waitFor('message');
+  expect(await probe.args('message')).toEqual(['hello']);
+});
+
+test('pings go out every intervalMs even when timeoutMs is longer than intervalMs', async ({
+  page,
+  server,
+}) => {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 3000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  // Three intervals, each answered at once: one ping per interval ("Time between pings", options.ts).
+  for (let n = 1; n <= 3; n++) {
+    await page.clock.runFor(1000);
+    await server.waitFor(
+      () => pings(server).length === n,
+      `ping ${n} one interval after the previous one`,
+      3000,
+    );
+    await probe.waitFor('heartbeat', { count: n });
+  }
+});
+
+test('any inbound frame proves liveness: unanswered pings do not kill a link the server keeps talking on', async ({
+  page,
+  server,
+}) => {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  server.answerPings = false;
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) =>
+      new RS.ReliableSocket(arg.url, {
+        heartbeat: { intervalMs: 500, timeoutMs: 1000 },
+        reconnect: { initialDelayMs: 60_000 },
+      }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+
+  // 3 s of page time (3 timeouts), a server frame every 250 ms, delivered before the clock moves on.
+  for (let n = 1; n <= 12; n++) {
+    server.sendToAll(`tick ${n}`);
+    await probe.waitFor('message', { count: n });
+    await page.clock.runFor(250);
+  }
+  // Pings went out and none was answered: more than one deadline passed with only server frames arriving.
+  expect(pings(server).length).toBeGreaterThanOrEqual(2);
+  expect(await probe.events('close')).toEqual([]);
+  expect(await probe.state()).toBe('open');
+  expect(await probe.events('heartbeat')).toEqual([]);
+
+  // Control: once the server falls silent, the same unanswered pings do kill it.
+  await page.clock.runFor(500 + 1000);
+  const [close] = await probe.waitFor('close', { timeoutMs: 2000 });
+  expect(close!.args[0]).toMatchObject({ reason: 'heartbeat timeout' });
+});
+
+// Wall-clock deadlines. A hidden tab's timers are throttled (to once a minute in Chromium), so a heartbeat
+// timer may fire long after it was due. `setSystemTime` moves Date.now() without firing timers: exactly what
+// such a tab sees when its overdue timer finally runs.
+
+test('throttled tab, live link: a late timer does not kill a link whose pong arrived meanwhile', async ({
+  page,
+  server,
+}) => {
+  // Proves the deadline is judged by "did anything arrive since the ping", not by how much wall time has
+  // passed: a socket that compared Date.now() with the ping time alone would drop this healthy link.
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  await page.clock.runFor(1000); // the first ping goes out…
+  await probe.waitFor('heartbeat'); // …and its pong arrives (in real time; the page's clock stands still)
+
+  // The tab sleeps: a minute of wall time passes and the pending deadline timer does not fire.
+  await page.clock.setSystemTime((await pageNow(page)) + 60_000);
+  await page.clock.runFor(1000); // now it fires, 59 s late
+  await server.waitFor(() => pings(server).length === 2, 'the next ping, sent by the late timer', 3000);
+  await probe.waitFor('heartbeat', { count: 2 });
+  expect(await probe.events('close')).toEqual([]);
+  expect(await probe.state()).toBe('open');
+});
+
+test('throttled tab, dead link: the first late timer declares it dead at once, not one timeout later', async ({
+  page,
+  server,
+}) => {
+  // Proves a passed deadline is acted on as soon as any timer runs. A socket that, on seeing a big wall-clock
+  // jump, gave the link the benefit of the doubt (ping again, wait another timeout) would keep a dead link
+  // for another full timeout — in a throttled tab, another minute or more.
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  server.answerPings = false;
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  await page.clock.runFor(1000); // a ping goes out; nobody answers
+  await server.waitFor(() => pings(server).length === 1, 'the ping');
+
+  const jumpedTo = (await pageNow(page)) + 60_000;
+  await page.clock.setSystemTime(jumpedTo); // the deadline passes while no timer runs
+  expect(await probe.events('close')).toEqual([]); // moving the clock alone fires nothing
+
+  await page.clock.runFor(1000); // exactly one timer fires: the pending deadline, 59 s late
+  const [close] = await probe.waitFor('close', { timeoutMs: 2000 });
+  expect(close!.args[0]).toMatchObject({ code: 1006, reason: 'heartbeat timeout' });
+  expect(close!.at).toBe(jumpedTo + 1000); // at that very firing
+  expect(pings(server)).toHaveLength(1); // and without a second ping first
+});
+
+test('heartbeat: false sends no pings (while the default pings every 25 s)', async ({ page, server }) => {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  const silent = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: false }),
+    {
+      url: server.wsUrl,
+    },
+  );
+  await silent.waitFor('open');
+  const silentConnection = 0; // the first handshake
+  // Control: a socket with the default heartbeat, on the same clock.
+  const pinging = await SocketProbe.create(page, (RS, arg) => new RS.ReliableSocket(arg.url), {
+    url: server.wsUrl,
+  });
+  await pinging.waitFor('open');
+  expect(server.handshakes).toHaveLength(2);
+
+  for (let n = 1; n <= 3; n++) {
+    await page.clock.runFor(25_000);
+    await pinging.waitFor('heartbeat', { count: n });
+  }
+  // Frames on one connection arrive in order: once this marker is echoed, any ping sent before it is in too.
+  await silent.send('marker');
+  await silent.waitFor('message');
+  const bySilent = server.received.filter((f) => f.connection === silentConnection);
+  expect(bySilent.map((f) => [f.data, f.heartbeat])).toEqual([['marker', false]]);
+  expect(server.received.filter((f) => f.connection !== silentConnection && f.heartbeat)).toHaveLength(3);
+});
