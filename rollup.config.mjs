@@ -47,11 +47,30 @@ export default [
     ],
   },
   {
-    input: `${compiled}/index.d.ts`,
-    plugins: [dts()],
+    // The companion server, Node only: `ws` and Node's own modules stay imports.
+    input: `${compiled}/server/index.js`,
+    external: (id) => id === 'ws' || id.startsWith('node:') || external.includes(id),
     output: [
-      { file: 'dist/index.d.ts', format: 'es' },
-      { file: 'dist/index.d.cts', format: 'es' },
+      { file: 'dist/server.js', format: 'es', banner },
+      { file: 'dist/server.cjs', format: 'cjs', banner },
     ],
   },
+  types('index', 'index'),
+  types('server/index', 'server'),
 ];
+
+/**
+ * One bundled declaration file per entry, twice: `.d.ts` for import, `.d.cts` for require.
+ * @param {string} input @param {string} output @returns {import('rollup').RollupOptions}
+ */
+function types(input, output) {
+  return {
+    input: `${compiled}/${input}.d.ts`,
+    external: (id) => id === 'ws' || id.startsWith('node:'),
+    plugins: [dts()],
+    output: [
+      { file: `dist/${output}.d.ts`, format: 'es' },
+      { file: `dist/${output}.d.cts`, format: 'es' },
+    ],
+  };
+}

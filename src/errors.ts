@@ -7,7 +7,12 @@ export type ReliableSocketErrorCode =
   | 'ERR_QUEUE_FULL'
   | 'ERR_RETRIES_EXHAUSTED'
   | 'ERR_URL'
-  | 'ERR_ON_OPEN';
+  | 'ERR_ON_OPEN'
+  | 'ERR_CHANNEL_CLOSED'
+  | 'ERR_REQUEST_TIMEOUT'
+  | 'ERR_REQUEST_FAILED'
+  | 'ERR_CONNECTION_LOST'
+  | 'ERR_INVALID_PAYLOAD';
 
 /**
  * Base class of every error this library throws, rejects with or emits.
@@ -32,7 +37,10 @@ export class ReliableSocketError extends Error {
   }
 }
 
-/** Thrown by `send()` and `reconnect()` after `close()`; rejects pending `whenOpen()` calls at `close()`. */
+/**
+ * Thrown by `send()` and `reconnect()` after `close()`; rejects pending `whenOpen()` calls and pending
+ * requests at `close()`.
+ */
 export class SocketClosedError extends ReliableSocketError {
   override name = 'SocketClosedError';
 
@@ -44,14 +52,17 @@ export class SocketClosedError extends ReliableSocketError {
   }
 }
 
-/** Thrown by `send()` when the queue is full and `queue.overflow` is `'throw'`. */
+/**
+ * Thrown by `send()` when the queue is full and `queue.overflow` is `'throw'`; rejects a request whose frame
+ * the queue dropped to make room.
+ */
 export class QueueFullError extends ReliableSocketError {
   override name = 'QueueFullError';
 
-  constructor(maxMessages: number, maxBytes: number) {
+  constructor() {
     super(
       'ERR_QUEUE_FULL',
-      `The send queue is full (${maxMessages} frames / ${maxBytes} bytes) while the socket is not open. Raise options.queue limits, or wait with whenOpen().`,
+      'The send queue is full while the socket is not open: raise options.queue limits, or wait with whenOpen().',
     );
   }
 }
@@ -93,6 +104,68 @@ export class OnOpenError extends ReliableSocketError {
       'ERR_ON_OPEN',
       'options.onOpen threw or rejected; the connection was dropped and will be retried.',
       { cause },
+    );
+  }
+}
+
+/** Thrown by a channel's `send()` and `request()` after that channel's `close()`. */
+export class ChannelClosedError extends ReliableSocketError {
+  override name = 'ChannelClosedError';
+
+  constructor(channel: string) {
+    super('ERR_CHANNEL_CLOSED', `Channel "${channel}" was closed; get a new one with socket.channel().`);
+  }
+}
+
+/** Rejects a request that got no response within its `timeoutMs` (counted from the `request()` call). */
+export class RequestTimeoutError extends ReliableSocketError {
+  override name = 'RequestTimeoutError';
+
+  constructor(readonly timeoutMs: number) {
+    super('ERR_REQUEST_TIMEOUT', `No response within ${timeoutMs} ms.`);
+  }
+}
+
+/** Rejects a request the server answered with an error; `message` and `remoteCode` are the server's. */
+export class RequestError extends ReliableSocketError {
+  override name = 'RequestError';
+
+  constructor(
+    message: string,
+    /** The error code the server sent, if any. */
+    readonly remoteCode: string | undefined,
+  ) {
+    super('ERR_REQUEST_FAILED', message);
+  }
+}
+
+/**
+ * Rejects a request that was sent on a connection that was then lost: the server may or may not have handled
+ * it, and its response cannot arrive on another connection. Retry if the request is safe to repeat. (Requests
+ * still queued when a connection is lost are not affected: they are sent on the next one.)
+ */
+export class ConnectionLostError extends ReliableSocketError {
+  override name = 'ConnectionLostError';
+
+  constructor() {
+    super(
+      'ERR_CONNECTION_LOST',
+      'The connection was lost after the request was sent; it may or may not have been handled.',
+    );
+  }
+}
+
+/** Rejects a request whose response failed the channel's validator; `issues` says why. */
+export class InvalidPayloadError extends ReliableSocketError {
+  override name = 'InvalidPayloadError';
+
+  constructor(
+    /** The validator's issues. */
+    readonly issues: ReadonlyArray<{ message: string }>,
+  ) {
+    super(
+      'ERR_INVALID_PAYLOAD',
+      `The response failed validation: ${issues.map((issue) => issue.message).join('; ')}`,
     );
   }
 }

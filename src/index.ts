@@ -1,8 +1,15 @@
+export type { ChannelEvents, ChannelOptions, InvalidPayload, RequestOptions } from './channel.js';
+export { Channel } from './channel.js';
 export type { ReliableSocketErrorCode } from './errors.js';
 export {
+  ChannelClosedError,
+  ConnectionLostError,
+  InvalidPayloadError,
   OnOpenError,
   QueueFullError,
   ReliableSocketError,
+  RequestError,
+  RequestTimeoutError,
   RetriesExhaustedError,
   SocketClosedError,
   UrlError,
@@ -26,7 +33,10 @@ export type {
   ReliableSocketOptions,
   UrlProvider,
   WebSocketConstructor,
+  WebSocketLike,
 } from './options.js';
-export type { SendResult } from './reliable-socket.js';
+export type { ChannelName, Inbound, Outbound } from './reliable-socket.js';
 export { ReliableSocket } from './reliable-socket.js';
+export type { SendResult } from './send-queue.js';
 export type { SocketState } from './state.js';
+export type { Issue, Validator } from './validator.js';

@@ -1,6 +1,8 @@
-import { EventEmitter } from 'eventemitter3';
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
+import type { Channel, ChannelOptions } from './channel.js';
+import { ChannelHub } from './channel-hub.js';
 import { Connection } from './connection.js';
+import { Emitter, report } from './emitter.js';
 import {
   OnOpenError,
   QueueFullError,
@@ -9,28 +11,21 @@ import {
   SocketClosedError,
   UrlError,
 } from './errors.js';
-import type { CloseDetails, OutgoingData, ReliableSocketEvents } from './events.js';
+import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
 import type { ReliableSocketOptions, UrlProvider } from './options.js';
-import { MAX_TIMER_MS, type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
-import { byteLength, SendQueue } from './send-queue.js';
+import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
+import { byteLength, SendQueue, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
-import { Timer } from './timer.js';
+import { MAX_TIMER_MS, Timer } from './timer.js';
 
-/** What {@link ReliableSocket.send} did with a frame. */
-export type SendResult = 'sent' | 'queued' | 'dropped';
+/** Channel names a socket knows: those of its inbound and outbound maps. */
+export type ChannelName<In, Out> = (keyof In | keyof Out) & string;
+/** What arrives on channel `K`: `never` for a send-only channel. */
+export type Inbound<In, K> = K extends keyof In ? In[K] : never;
+/** What is sent on channel `K`: `never` for a receive-only channel. */
+export type Outbound<Out, K> = K extends keyof Out ? Out[K] : never;
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
-
-/** Reports a listener's or hook's exception the way the browser reports one from an event listener. */
-const report = (error: unknown): void => {
-  // reportError is missing in Node before 22: rethrowing from a timer is what it does there.
-  const reportError = globalThis.reportError as ((error: unknown) => void) | undefined;
-  if (reportError) reportError(error);
-  else
-    setTimeout(() => {
-      throw error;
-    });
-};
 
 /**
  * A WebSocket that stays connected. It notices a dead link with an application-level heartbeat, reconnects
@@ -44,10 +39,14 @@ const report = (error: unknown): void => {
  * socket.on('reconnecting', ({ attempt, delayMs }) => console.log(`retry ${attempt} in ${delayMs} ms`));
  * socket.send('hello'); // queued until open
  * ```
+ *
+ * @typeParam In payload type per channel name, for what arrives (see {@link channel}). Any name and
+ *   `unknown` payloads by default.
+ * @typeParam Out payload type per channel name, for what is sent. The same as `In` by default.
  */
-export class ReliableSocket {
+export class ReliableSocket<In extends object = Record<string, unknown>, Out extends object = In> {
   readonly #options: ResolvedOptions;
-  readonly #events = new EventEmitter<ReliableSocketEvents>();
+  readonly #events = new Emitter<ReliableSocketEvents>();
   readonly #queue: SendQueue;
   readonly #urlProvider: UrlProvider;
   /** The socket's one wait: the retry delay while `reconnecting`, the URL function's deadline while `connecting`. */
@@ -64,6 +63,8 @@ export class ReliableSocket {
   #openedAt: number | undefined;
   /** Tells the current attempt from a superseded one still awaiting its URL. */
   #attemptId = 0;
+  /** The channel layer, from the first `channel()` call on. */
+  #channels: ChannelHub | undefined;
 
   /**
    * Starts connecting at once.
@@ -134,8 +135,8 @@ export class ReliableSocket {
     }
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
     const result = this.#queue.push(data);
-    if (!result) throw new QueueFullError(this.#queue.maxMessages, this.#queue.maxBytes);
-    for (const frame of result.dropped) this.#emit('drop', frame, 'overflow');
+    if (!result) throw new QueueFullError();
+    for (const frame of result.dropped) this.#dropped(frame, 'overflow');
     return result.queued ? 'queued' : 'dropped';
   }
 
@@ -175,13 +176,37 @@ export class ReliableSocket {
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
     const wasOpen = this.#state === 'open';
     this.#timer.clear();
-    this.#connection?.abandon('reconnect()');
-    this.#connection = undefined;
+    this.#release('reconnect()');
     this.#noteUptime();
     if (this.#state !== 'connecting') this.#setState('connecting', 'reconnect()');
     this.#connect();
     if (wasOpen)
       this.#emit('close', { code: 1006, reason: 'reconnect()', wasClean: false, willReconnect: true });
+  }
+
+  /**
+   * A typed view of channel `name`, multiplexed over this socket (wire format in PROTOCOL.md). The first view of
+   * a name subscribes, the last one closed unsubscribes, and every channel in use is re-subscribed after each
+   * reconnection, before the queue is flushed. Inbound channel frames go to the views, not to `message`.
+   * @param options.validate checks inbound payloads at run time (a Standard Schema or a parse function) and
+   *   gives the channel its inbound type; payloads that fail go to the view's `invalid` event.
+   * @example
+   * ```ts
+   * const socket = new ReliableSocket<{ chat: ChatMessage }>(url);
+   * const chat = socket.channel('chat'); // Channel<ChatMessage, ChatMessage>
+   * chat.on('message', (message) => console.log(message.text));
+   * const prices = socket.channel('prices', { validate: z.object({ symbol: z.string(), price: z.number() }) });
+   * ```
+   */
+  channel<K extends ChannelName<In, Out>, T extends Inbound<In, K> = Inbound<In, K>>(
+    name: K,
+    options?: ChannelOptions<T>,
+  ): Channel<T, Outbound<Out, K>> {
+    this.#channels ??= new ChannelHub({
+      send: (frame) => this.send(frame),
+      isOpen: () => this.#state === 'open',
+    });
+    return this.#channels.open(name, options?.validate);
   }
 
   /**
@@ -221,18 +246,20 @@ export class ReliableSocket {
     event: E,
     listener: (...args: ReliableSocketEvents[E]) => void,
   ): () => void {
-    this.#events.on(event, listener as never);
-    return () => void this.#events.off(event, listener as never);
+    return this.#events.on(event, listener);
   }
 
   #emit<E extends keyof ReliableSocketEvents>(event: E, ...args: ReliableSocketEvents[E]): void {
-    for (const listener of this.#events.listeners(event)) {
-      try {
-        (listener as (...args: ReliableSocketEvents[E]) => void)(...args);
-      } catch (error) {
-        report(error);
-      }
-    }
+    this.#events.emit(event, ...args);
+  }
+
+  #receive(data: IncomingData): void {
+    if (!this.#channels?.receive(data)) this.#emit('message', data);
+  }
+
+  #dropped(data: OutgoingData, reason: DropReason): void {
+    this.#channels?.dropped(data, reason);
+    this.#emit('drop', data, reason);
   }
 
   #setState(to: SocketState, reason: string): void {
@@ -269,7 +296,7 @@ export class ReliableSocket {
     try {
       const connection: Connection = new Connection(url, this.#options, {
         opened: () => this.#opened(connection),
-        message: (data) => this.#emit('message', data),
+        message: (data) => this.#receive(data),
         pong: (rttMs) => this.#emit('heartbeat', { rttMs }),
         ended: (details) => this.#ended(connection, details),
       });
@@ -295,8 +322,7 @@ export class ReliableSocket {
       () => this.#established(connection),
       (cause) => {
         if (connection !== this.#connection || this.#state !== 'connecting') return;
-        connection.abandon('onOpen failed');
-        this.#connection = undefined;
+        this.#release('onOpen failed');
         this.#failAttempt(new OnOpenError(cause), 'onOpen failed');
       },
     );
@@ -307,7 +333,10 @@ export class ReliableSocket {
     connection.established();
     this.#connections++;
     this.#openedAt = Date.now();
-    for (const data of this.#queue.drain()) connection.send(data);
+    const send = (data: OutgoingData): void => connection.send(data);
+    this.#channels?.subscribeAll(send);
+    for (const data of this.#queue.drain()) send(data);
+    this.#channels?.flushed();
     this.#setState('open', 'connected');
     this.#emit('open');
   }
@@ -320,9 +349,16 @@ export class ReliableSocket {
   /** The connection ended by itself: finish a close() in progress, or decide about retrying. */
   #ended(connection: Connection, details: CloseDetails): void {
     if (connection !== this.#connection) return;
-    this.#connection = undefined;
+    this.#release();
     if (this.#state === 'closing') this.#finish(details, 'closed');
     else this.#lost(details);
+  }
+
+  /** Lets go of the current connection (abandoning it if it is still live); requests sent on it fail. */
+  #release(abandonReason?: string): void {
+    if (abandonReason) this.#connection?.abandon(abandonReason);
+    this.#connection = undefined;
+    this.#channels?.lost();
   }
 
   /** An attempt failed or a connection was lost: retry after a backoff delay, or close for good. */
@@ -382,7 +418,8 @@ export class ReliableSocket {
     this.#unwatch();
     const dropped = this.#queue.drain();
     this.#setState(to, reason);
-    for (const data of dropped) this.#emit('drop', data, 'closed');
+    for (const data of dropped) this.#dropped(data, 'closed');
+    this.#channels?.closed();
   }
 
   #finish(details: CloseDetails, reason: string, error?: ReliableSocketError): void {

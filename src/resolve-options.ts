@@ -9,9 +9,7 @@ import type {
   ReliableSocketOptions,
   WebSocketConstructor,
 } from './options.js';
-
-/** Longest delay `setTimeout` honours; beyond it, browsers fire at once. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS } from './timer.js';
 
 export interface ResolvedHeartbeat {
   intervalMs: number;

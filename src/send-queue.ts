@@ -1,6 +1,9 @@
 import type { OutgoingData } from './events.js';
 import type { OverflowPolicy } from './options.js';
 
+/** What `send()` did with a frame: sent now, queued until the next connection, or dropped (see `drop`). */
+export type SendResult = 'sent' | 'queued' | 'dropped';
+
 /** Size of a frame on the wire, in bytes: UTF-8 length for text. */
 export function byteLength(data: OutgoingData): number {
   if (typeof data !== 'string') return data instanceof Blob ? data.size : data.byteLength;

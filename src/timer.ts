@@ -1,4 +1,5 @@
-import { MAX_TIMER_MS } from './resolve-options.js';
+/** Longest delay `setTimeout` honours; beyond it, browsers and Node fire almost at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * One pending timeout with one owner. `set()` replaces whatever was pending, `clear()` cancels it; an owner

@@ -1,0 +1,151 @@
+import { Emitter } from './emitter.js';
+import { ChannelClosedError } from './errors.js';
+import type { SendResult } from './send-queue.js';
+import { type Issue, type Outcome, type Validator, validate } from './validator.js';
+
+/** A payload that failed the channel's validator: it is reported here and never delivered as `message`. */
+export interface InvalidPayload {
+  /** The payload as it arrived (parsed JSON). */
+  data: unknown;
+  /** What the validator said. */
+  issues: readonly Issue[];
+}
+
+/** Events of a {@link Channel}. */
+export interface ChannelEvents<I> {
+  /** A payload arrived on this channel (and passed the validator, if any). */
+  message: [data: I];
+  /** A payload failed the validator. */
+  invalid: [info: InvalidPayload];
+}
+
+/** Options of `socket.channel(name, options)`. */
+export interface ChannelOptions<T> {
+  /**
+   * Checks every inbound payload (messages and responses) at run time, and gives the channel its type: a
+   * Standard Schema such as a zod or valibot schema, or a function that returns the payload or throws.
+   * @default none (payloads are trusted to have the declared type)
+   */
+  validate?: Validator<T> | undefined;
+}
+
+/** Options of {@link Channel.request}. */
+export interface RequestOptions {
+  /**
+   * How long to wait for the response, from the `request()` call (time spent queued counts), in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number | undefined;
+  /** Aborts the wait: the promise rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
+
+/** What a channel needs from its socket's channel layer. */
+export interface ChannelHost {
+  send(channel: string, data: unknown): SendResult;
+  request(
+    channel: string,
+    data: unknown,
+    options: RequestOptions | undefined,
+    accept: (data: unknown) => Outcome<unknown> | Promise<Outcome<unknown>>,
+  ): Promise<unknown>;
+  release(channel: Channel<unknown, unknown>): void;
+}
+
+/**
+ * A typed view of one channel over the shared socket, from `socket.channel(name)`. Several views of the same
+ * channel share one subscription; the server is told to unsubscribe when the last one is closed.
+ *
+ * @typeParam I what arrives on the channel. @typeParam O what is sent on it.
+ * @example
+ * ```ts
+ * const chat = socket.channel('chat');
+ * chat.on('message', (message) => render(message));
+ * chat.send({ text: 'hi' });
+ * const history = await socket.channel('history').request({ last: 50 });
+ * ```
+ */
+export class Channel<I = unknown, O = unknown> {
+  readonly #events = new Emitter<ChannelEvents<I>>();
+  readonly #host: ChannelHost;
+  readonly #validator: Validator<I> | undefined;
+  /** Deliveries waiting for an asynchronous validation ahead of them, so that order is kept. */
+  #queue: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(
+    /** The channel's name. */
+    readonly name: string,
+    host: ChannelHost,
+    validator?: Validator<I>,
+  ) {
+    this.#host = host;
+    this.#validator = validator;
+  }
+
+  /** Calls `listener` on every `event` until the returned function is called. */
+  on<E extends keyof ChannelEvents<I> & string>(
+    event: E,
+    listener: (...args: ChannelEvents<I>[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Sends a payload on this channel (JSON-encoded), queued like any frame while the socket is not open.
+   * @throws {ChannelClosedError} after this channel's `close()`; what `socket.send()` throws otherwise.
+   */
+  send(data: O): SendResult {
+    if (this.#closed) throw new ChannelClosedError(this.name);
+    return this.#host.send(this.name, data);
+  }
+
+  /**
+   * Sends a request on this channel and resolves with the server's response (checked by the validator, if
+   * any). Rejects with `RequestTimeoutError` when no response comes within `timeoutMs`, `RequestError` when the
+   * server answers with an error, `ConnectionLostError` when the connection it was sent on is lost,
+   * `SocketClosedError` at `close()`, `InvalidPayloadError` when the response fails the validator, or the
+   * signal's reason when aborted. A request made while the socket is not open waits in the queue.
+   */
+  request(data: O, options?: RequestOptions): Promise<I> {
+    if (this.#closed) return Promise.reject(new ChannelClosedError(this.name));
+    return this.#host.request(this.name, data, options, (payload) => this.#check(payload)) as Promise<I>;
+  }
+
+  /** Stops this view: no more events; the last view of a channel to close unsubscribes. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#host.release(this as Channel<unknown, unknown>);
+  }
+
+  /**
+   * Delivers an inbound payload: validated, then emitted as `message` or `invalid`, in arrival order even when
+   * a validation is asynchronous. Called by the socket's channel layer.
+   * @internal
+   */
+  deliver(data: unknown): void {
+    const outcome = this.#check(data);
+    if (!this.#queue && !(outcome instanceof Promise)) {
+      this.#emit(data, outcome);
+      return;
+    }
+    const queue: Promise<void> = (this.#queue ?? Promise.resolve())
+      .then(() => outcome)
+      .then((result) => {
+        if (this.#queue === queue) this.#queue = undefined;
+        this.#emit(data, result);
+      });
+    this.#queue = queue;
+  }
+
+  #check(data: unknown): Outcome<I> | Promise<Outcome<I>> {
+    return this.#validator ? validate(this.#validator, data) : { value: data as I };
+  }
+
+  #emit(data: unknown, outcome: Outcome<I>): void {
+    if (this.#closed) return;
+    if (outcome.issues) this.#events.emit('invalid', { data, issues: outcome.issues });
+    else this.#events.emit('message', outcome.value);
+  }
+}

@@ -1,0 +1,49 @@
+import { EventEmitter } from 'eventemitter3';
+
+/** An event map: event name → the arguments its listeners receive. (Mapped, so interfaces qualify.) */
+export type EventMap<Events> = { [E in keyof Events]: unknown[] };
+
+/** Reports an exception from app code the way the browser reports one thrown by an event listener. */
+export function report(error: unknown): void {
+  // reportError is missing in Node before 22; rethrowing from a timer is what it amounts to there.
+  const { reportError } = globalThis as { reportError?: (error: unknown) => void };
+  if (reportError) reportError(error);
+  else
+    setTimeout(() => {
+      throw error;
+    });
+}
+
+/**
+ * A typed emitter whose listeners are isolated from each other and from the emitter's owner, as on a native
+ * EventTarget: a listener that throws is handed to {@link failed} and the others still run, so app code can
+ * never leave the owner half-way through a state change. Held privately by its owner, so `emit` is not
+ * public API.
+ */
+export class Emitter<Events extends EventMap<Events>> {
+  readonly #events = new EventEmitter();
+
+  /** Calls `listener` on every `event` until the returned function is called. */
+  on<E extends keyof Events & string>(event: E, listener: (...args: Events[E]) => void): () => void {
+    this.#events.on(event, listener);
+    return () => void this.#events.off(event, listener);
+  }
+
+  /** Calls every listener of `event`; returns whether there was any. */
+  emit<E extends keyof Events & string>(event: E, ...args: Events[E]): boolean {
+    const listeners = this.#events.listeners(event);
+    for (const listener of listeners) {
+      try {
+        listener(...args);
+      } catch (error) {
+        this.failed(error, event);
+      }
+    }
+    return listeners.length > 0;
+  }
+
+  /** What becomes of a listener's exception: reported like the browser does. */
+  protected failed(error: unknown, _event: string): void {
+    report(error);
+  }
+}

@@ -1,0 +1,119 @@
+import type { RequestOptions } from './channel.js';
+import {
+  ConnectionLostError,
+  InvalidPayloadError,
+  QueueFullError,
+  RequestError,
+  RequestTimeoutError,
+  SocketClosedError,
+} from './errors.js';
+import type { DropReason } from './events.js';
+import { encode, type ServerFrame } from './protocol.js';
+import type { SendResult } from './send-queue.js';
+import { MAX_TIMER_MS, Timer } from './timer.js';
+import type { Outcome } from './validator.js';
+
+type Accept = (data: unknown) => Outcome<unknown> | Promise<Outcome<unknown>>;
+
+interface Pending {
+  /** The encoded request frame, to recognise it in a `drop`. */
+  frame: string;
+  /** Whether it went out on the current connection (as opposed to waiting in the queue). */
+  sent: boolean;
+  accept: Accept;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/**
+ * Requests waiting for their response. Each owns a timeout timer, cleared however it settles. Which
+ * connection a request went out on decides what a connection loss does to it: sent → rejected (its response
+ * cannot come on another connection); still queued → kept, it goes out on the next one.
+ */
+export class Requests {
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 0;
+
+  constructor(readonly send: (frame: string) => SendResult) {}
+
+  /** Sends a request; the promise settles with the response or one of the errors listed on `Channel.request`. */
+  start(channel: string, data: unknown, options: RequestOptions = {}, accept: Accept): Promise<unknown> {
+    const { timeoutMs = 10_000, signal } = options;
+    if (!(timeoutMs > 0 && (timeoutMs <= MAX_TIMER_MS || timeoutMs === Infinity))) {
+      return Promise.reject(
+        new RangeError(
+          `reliable-socket: request options.timeoutMs must be a number from 1 to ${MAX_TIMER_MS} or Infinity, got ${timeoutMs}`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const id = ++this.#nextId;
+      const timer = new Timer();
+      const abort = (): void => pending.reject(signal?.reason);
+      const settle = (outcome: () => void): void => {
+        if (!this.#pending.delete(id)) return;
+        timer.clear();
+        signal?.removeEventListener('abort', abort);
+        outcome();
+      };
+      const pending: Pending = {
+        frame: encode({ type: 'request', id, channel, data }),
+        sent: false,
+        accept,
+        resolve: (value) => settle(() => resolve(value)),
+        reject: (error) => settle(() => reject(error)),
+      };
+      this.#pending.set(id, pending);
+      timer.set(() => pending.reject(new RequestTimeoutError(timeoutMs)), timeoutMs);
+      signal?.addEventListener('abort', abort);
+      try {
+        pending.sent = this.send(pending.frame) === 'sent';
+      } catch (error) {
+        pending.reject(error);
+      }
+    });
+  }
+
+  /** Settles the request a response is for; false if none is waiting (it then goes to `message`). */
+  respond(frame: Extract<ServerFrame, { type: 'response' }>): boolean {
+    const pending = this.#pending.get(frame.id);
+    if (!pending) return false;
+    if ('error' in frame) {
+      pending.reject(new RequestError(frame.error.message, frame.error.code));
+    } else {
+      const settle = (outcome: Outcome<unknown>): void =>
+        outcome.issues
+          ? pending.reject(new InvalidPayloadError(outcome.issues))
+          : pending.resolve(outcome.value);
+      const outcome = pending.accept(frame.data);
+      if (outcome instanceof Promise) void outcome.then(settle);
+      else settle(outcome);
+    }
+    return true;
+  }
+
+  /** The queue was flushed on a new connection: every pending request has now been sent on it. */
+  flushed(): void {
+    for (const pending of this.#pending.values()) pending.sent = true;
+  }
+
+  /** The connection was lost: requests sent on it cannot be answered any more. */
+  lost(): void {
+    for (const pending of [...this.#pending.values()])
+      if (pending.sent) pending.reject(new ConnectionLostError());
+  }
+
+  /** The socket closed for good. */
+  closed(): void {
+    for (const pending of [...this.#pending.values()]) pending.reject(new SocketClosedError());
+  }
+
+  /** A queued frame was dropped: if it was a request, that request fails. */
+  dropped(frame: unknown, reason: DropReason): void {
+    for (const pending of this.#pending.values()) {
+      if (pending.frame === frame)
+        pending.reject(reason === 'closed' ? new SocketClosedError() : new QueueFullError());
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Codes the server puts in `error` frames and error responses on the wire (see PROTOCOL.md). A request
+ * handler's own errors carry the handler's own `code`, if it set a string one.
+ *
+ * - `ERR_MALFORMED_FRAME`: the client sent a frame that is not a protocol envelope (or a binary frame).
+ * - `ERR_NO_HANDLER`: a request on a channel the server has no request handler for.
+ * - `ERR_INTERNAL`: the handler's answer could not be encoded as JSON; the details go to the server's `error` event.
+ */
+export type WireErrorCode = 'ERR_MALFORMED_FRAME' | 'ERR_NO_HANDLER' | 'ERR_INTERNAL';
+
+/**
+ * Stable codes of the errors the server throws or emits. Match on `error.code`, not on messages: messages may
+ * be reworded, codes never change within a major version.
+ */
+export type ServerErrorCode =
+  | 'ERR_LISTEN'
+  | 'ERR_AUTHORIZE'
+  | 'ERR_HANDLER'
+  | 'ERR_LISTENER'
+  | 'ERR_HANDLER_EXISTS';
+
+/**
+ * Base class of every error the companion server throws, rejects with or emits as `error`.
+ *
+ * @example
+ * ```ts
+ * server.on('error', (error) => {
+ *   if (error.code === 'ERR_HANDLER') log.warn(error.cause, { channel: error.channel });
+ * });
+ * ```
+ */
+export class ReliableSocketServerError extends Error {
+  override name = 'ReliableSocketServerError';
+
+  constructor(
+    /** Stable, machine-readable code. */
+    readonly code: ServerErrorCode,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** `ready` rejects with it (and `error` carries it) when the server could not listen; `cause` says why. */
+export class ListenError extends ReliableSocketServerError {
+  override name = 'ListenError';
+
+  constructor(port: number, host: string, cause: unknown) {
+    super('ERR_LISTEN', `Could not listen on ${host}:${port} (is the port in use?). See the cause.`, {
+      cause,
+    });
+  }
+}
+
+/** Emitted as `error` when `authorize` threw or rejected; that handshake was answered with 500. */
+export class AuthorizeError extends ReliableSocketServerError {
+  override name = 'AuthorizeError';
+
+  constructor(cause: unknown) {
+    super('ERR_AUTHORIZE', 'options.authorize threw or rejected; the handshake was refused with 500.', {
+      cause,
+    });
+  }
+}
+
+/**
+ * Emitted as `error` when a `message` handler threw or rejected, or a request handler's answer could not be
+ * encoded as JSON (the client then got an `ERR_INTERNAL` error response). A request handler that throws is not
+ * a server error: its error goes back to the client as the response.
+ */
+export class HandlerError extends ReliableSocketServerError {
+  override name = 'HandlerError';
+
+  constructor(
+    /** The channel whose handler failed. */
+    readonly channel: string,
+    /** The id of the client whose frame it was handling. */
+    readonly clientId: number,
+    cause: unknown,
+  ) {
+    super('ERR_HANDLER', `The handler of channel "${channel}" failed (client ${clientId}). See the cause.`, {
+      cause,
+    });
+  }
+}
+
+/** Emitted as `error` when an event listener threw; the other listeners still ran and the server carried on. */
+export class ListenerError extends ReliableSocketServerError {
+  override name = 'ListenerError';
+
+  constructor(
+    /** The event whose listener threw. */
+    readonly event: string,
+    cause: unknown,
+  ) {
+    super('ERR_LISTENER', `A listener of "${event}" threw. See the cause.`, { cause });
+  }
+}
+
+/** Thrown by `handle()` for a channel that already has handlers: call the function it returned first. */
+export class HandlerExistsError extends ReliableSocketServerError {
+  override name = 'HandlerExistsError';
+
+  constructor(channel: string) {
+    super(
+      'ERR_HANDLER_EXISTS',
+      `Channel "${channel}" already has handlers. Call the function the first handle() returned to remove them, then handle() again.`,
+    );
+  }
+}

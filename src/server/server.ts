@@ -1,0 +1,199 @@
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { WebSocket } from 'ws';
+import { Channels } from './channels.js';
+import { Client, type ClientHost } from './client.js';
+import { ServerEmitter } from './emitter.js';
+import type { ListenError } from './errors.js';
+import { Handshakes } from './handshake.js';
+import {
+  type ReliableSocketServerOptions,
+  type ResolvedServerOptions,
+  resolveServerOptions,
+} from './options.js';
+import { closeOwnServer, createOwnServer, listen } from './own-http-server.js';
+import type {
+  ChannelHandlers,
+  ChannelMap,
+  ChannelOf,
+  PayloadOf,
+  PublishOptions,
+  ReliableSocketServerEvents,
+  ServerClient,
+  ServerState,
+} from './types.js';
+
+/**
+ * The companion server of `reliable-socket`, on top of `ws`: answers heartbeats, tracks each client's
+ * subscriptions, publishes to subscribers, runs per-channel message and request handlers, authorizes
+ * handshakes, cuts off dead clients, and on `close()` tells every client (1012) to reconnect elsewhere.
+ * PROTOCOL.md describes what it says on the wire.
+ *
+ * @typeParam In What clients send on each channel (what handlers receive).
+ * @typeParam Out What the server sends on each channel (what `publish()` takes and request handlers answer).
+ *
+ * @example
+ * ```ts
+ * const server = new ReliableSocketServer<{ chat: string }, { chat: string }>({ port: 8080 });
+ * await server.ready;
+ * server.handle('chat', {
+ *   message: (text, client) => server.publish('chat', text, { except: client }),
+ *   request: (text) => text.toUpperCase(),
+ * });
+ * ```
+ */
+export class ReliableSocketServer<
+  In extends ChannelMap = Record<string, unknown>,
+  Out extends ChannelMap = Record<string, unknown>,
+> {
+  /**
+   * Settles once the server accepts connections: when it listens itself, once listening (it rejects with a
+   * {@link ListenError} if it cannot); when attached to a server, at once.
+   */
+  readonly ready: Promise<void>;
+  readonly #options: ResolvedServerOptions;
+  readonly #http: http.Server;
+  readonly #handshakes: Handshakes;
+  readonly #events = new ServerEmitter<ReliableSocketServerEvents<Out>>();
+  readonly #channels = new Channels<Out>(this.#events);
+  readonly #clients = new Set<Client<Out>>();
+  /** The protocol-ping sweep, cleared by `close()`; undefined when pings are disabled. */
+  readonly #pinger: NodeJS.Timeout | undefined;
+  #state: ServerState = 'open';
+  #closed: Promise<void> | undefined;
+  #lastId = 0;
+
+  /**
+   * Attaches to `options.server`, or starts listening on `options.port` (see {@link ready}).
+   * @throws TypeError or RangeError naming the bad option and its value.
+   */
+  constructor(options: ReliableSocketServerOptions) {
+    this.#options = resolveServerOptions(options);
+    const { server, listen: address, pingIntervalMs } = this.#options;
+    this.#http = server ?? createOwnServer();
+    this.#handshakes = new Handshakes(this.#http, this.#options, {
+      accept: (ws, request) => this.#accept(ws, request),
+      failed: (error) => this.#events.emit('error', error),
+    });
+    this.ready = address ? listen(this.#http, address.port, address.host) : Promise.resolve();
+    // Also reported as an event, which marks the rejection handled: a server nobody awaits does not crash.
+    this.ready.catch((error: ListenError) => this.#events.emit('error', error));
+    if (pingIntervalMs !== Infinity) {
+      this.#pinger = setInterval(() => {
+        for (const client of this.#clients) client.probe();
+      }, pingIntervalMs);
+    }
+  }
+
+  /** Connected clients, from their `connection` to their `disconnect` event. */
+  get clients(): ReadonlySet<ServerClient<Out>> {
+    return this.#clients;
+  }
+
+  /** `'open'` while accepting connections, `'closing'` during `close()`, then `'closed'`. */
+  get state(): ServerState {
+    return this.#state;
+  }
+
+  /** Whether connections are being accepted: open, and the HTTP server is listening. */
+  get listening(): boolean {
+    return this.#state === 'open' && this.#http.listening;
+  }
+
+  /** The HTTP server's address (what `http.Server#address()` returns); null when not listening. */
+  address(): AddressInfo | string | null {
+    return this.#http.address();
+  }
+
+  /** The port listened on (useful with `port: 0`); undefined when not listening on a TCP port. */
+  get port(): number | undefined {
+    const address = this.address();
+    return typeof address === 'object' && address !== null ? address.port : undefined;
+  }
+
+  /**
+   * Handles a channel's `message` and `request` frames (see {@link ChannelHandlers}). A channel needs no
+   * handlers to be subscribed to and published on.
+   * @returns a function that removes these handlers.
+   * @throws {HandlerExistsError} when the channel already has handlers. TypeError for a bad argument.
+   */
+  handle<C extends ChannelOf<In>>(
+    channel: C,
+    handlers: ChannelHandlers<In[C], PayloadOf<Out, C>, Out>,
+  ): () => void {
+    return this.#channels.handle(channel, handlers);
+  }
+
+  /**
+   * Sends a `message` frame on `channel` to every client subscribed to it (but `options.except`). The data is
+   * encoded once.
+   * @returns how many clients it was handed to.
+   * @throws TypeError when `data` cannot be encoded as JSON, or `channel` is not a non-empty string.
+   */
+  publish<C extends ChannelOf<Out>>(channel: C, data: Out[C], options?: PublishOptions<Out>): number {
+    return this.#channels.publish(channel, data, options?.except);
+  }
+
+  /** Calls `listener` on every `event` until the returned function is called. */
+  on<E extends keyof ReliableSocketServerEvents<Out>>(
+    event: E,
+    listener: (...args: ReliableSocketServerEvents<Out>[E]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Shuts down: stops accepting connections at once, sends every client a close frame with 1012 ("service
+   * restart", so `reliable-socket` clients reconnect — to the next instance), waits up to `closeTimeoutMs` for
+   * them to answer and cuts off the rest, clears every timer, and closes the HTTP server if it created it (an
+   * attached server is left running). Calling it again returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#state === 'open') {
+      this.#state = 'closing';
+      this.#closed = this.#shutdown().finally(() => {
+        this.#state = 'closed';
+      });
+    }
+    return this.#closed!;
+  }
+
+  async #shutdown(): Promise<void> {
+    clearInterval(this.#pinger);
+    this.#handshakes.stop();
+    const clients = [...this.#clients];
+    for (const client of clients) client.close(1012, 'service restart');
+    const ended = Promise.all(clients.map((client) => client.ended));
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      ended,
+      new Promise((resolve) => (grace = setTimeout(resolve, this.#options.closeTimeoutMs))),
+    ]);
+    clearTimeout(grace);
+    for (const client of clients) client.terminate();
+    await ended;
+    if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
+  }
+
+  #accept(ws: WebSocket, request: http.IncomingMessage): void {
+    const client = new Client<Out>(
+      ++this.#lastId,
+      request,
+      ws,
+      this.#clientHost,
+      this.#options.maxMalformedFrames,
+    );
+    this.#clients.add(client);
+    this.#events.emit('connection', client);
+  }
+
+  readonly #clientHost: ClientHost<Out> = {
+    frame: (client, frame) => this.#channels.dispatch(client, frame),
+    malformed: (client, info) => this.#events.emit('malformed', client, info),
+    ended: (client, info) => {
+      this.#clients.delete(client);
+      this.#channels.drop(client);
+      this.#events.emit('disconnect', client, info);
+    },
+  };
+}

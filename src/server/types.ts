@@ -1,0 +1,120 @@
+import type { IncomingMessage } from 'node:http';
+import type { ReliableSocketServerError } from './errors.js';
+
+/**
+ * A map from channel name to payload type, e.g. `{ chat: { text: string }; ticks: number }`. The server has
+ * two: `In`, what clients send on each channel, and `Out`, what the server sends (and request handlers answer).
+ */
+export type ChannelMap = object;
+
+/** Channel names of a map; any string when the map is the untyped default. */
+export type ChannelOf<M extends ChannelMap> = keyof M & string;
+
+/** The payload type of `channel` in `M`; `unknown` for a channel `M` does not name. */
+export type PayloadOf<M extends ChannelMap, C extends string> = C extends keyof M ? M[C] : unknown;
+
+/**
+ * One connected client, as handlers and listeners see it. It lives from its `connection` event to its
+ * `disconnect` event; after that `send()` returns false and `close()` does nothing.
+ */
+export interface ServerClient<Out extends ChannelMap = Record<string, unknown>> {
+  /** Unique within the server, counting from 1. */
+  readonly id: number;
+  /** The HTTP upgrade request: URL, headers, remote address — whatever `authorize` looked at. */
+  readonly request: IncomingMessage;
+  /** Channels the client is subscribed to, in the order it subscribed; emptied after `disconnect`. */
+  readonly subscriptions: ReadonlySet<string>;
+  /**
+   * Sends a `message` frame on `channel` to this client alone, whether it is subscribed or not.
+   * @returns whether the frame was handed to the socket (false once the client is closing or gone).
+   * @throws TypeError when `data` cannot be encoded as JSON (a BigInt, a cycle).
+   */
+  send<C extends ChannelOf<Out>>(channel: C, data: Out[C]): boolean;
+  /**
+   * Starts the closing handshake; a client that does not answer within 30 s is cut off (`ws`'s close timeout).
+   * @param code One an endpoint may send: 1000–1014 but 1004–1006, or 3000–4999. @default 1000
+   * @param reason At most 123 bytes of UTF-8. @default ''
+   * @throws TypeError for a code an endpoint may not send; RangeError for a longer reason.
+   */
+  close(code?: number, reason?: string): void;
+  /**
+   * Cuts the connection at once, without a closing handshake: the client sees a lost connection (1006) and
+   * reconnects. For a client that must go now, or to rehearse a network failure.
+   */
+  terminate(): void;
+}
+
+/**
+ * What the server does with frames on one channel. Both are optional: a channel without handlers can still be
+ * subscribed to and published on.
+ */
+export interface ChannelHandlers<Data, Answer, Out extends ChannelMap = Record<string, unknown>> {
+  /**
+   * Called with each `message` frame a client sends on the channel. Without it, such frames are ignored. What
+   * it returns is ignored, except that a returned promise that rejects is reported like a throw: as an `error`
+   * event (a {@link HandlerError}). The client hears nothing either way.
+   */
+  message?: ((data: Data, client: ServerClient<Out>) => unknown) | undefined;
+  /**
+   * Answers each `request` frame on the channel: the value (or the promise's value) is sent back as the
+   * response's `data`. A throw or rejection is sent back as the response's `error`, with the error's `message`
+   * and its `code` if that is a string — so throw errors whose message the client may see. Requests are
+   * handled concurrently: responses go out in the order the handlers finish. Without it, requests are
+   * answered with an `ERR_NO_HANDLER` error.
+   */
+  request?: ((data: Data, client: ServerClient<Out>) => Answer | Promise<Answer>) | undefined;
+}
+
+/** How a client's connection ended. */
+export interface DisconnectInfo {
+  /** The close code: the client's, the server's, or 1006 when the connection was cut without a close frame. */
+  code: number;
+  /** The close reason, if any. */
+  reason: string;
+  /**
+   * What went wrong on the socket, if anything: a frame over `maxPayload` (code 1009), invalid UTF-8 (1007), a
+   * protocol violation (1002). From `ws`, with its own `code` such as `'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'`.
+   */
+  error: Error | undefined;
+}
+
+/** A frame a client sent that is not a protocol envelope. */
+export interface MalformedInfo {
+  /** The frame: a string for a text frame, a Buffer for a binary frame. */
+  data: string | Buffer;
+  /** How many malformed frames this client has sent, this one included. */
+  count: number;
+  /** Whether this one took the client past `maxMalformedFrames`, so the server is closing it with 1008. */
+  closing: boolean;
+}
+
+/** Events of {@link ReliableSocketServer}, by name, with the arguments each listener receives. */
+export interface ReliableSocketServerEvents<Out extends ChannelMap = Record<string, unknown>> {
+  /** A client completed the handshake (after `authorize` accepted it). */
+  connection: [client: ServerClient<Out>];
+  /** A client's connection ended; its subscriptions are still readable here and dropped right after. */
+  disconnect: [client: ServerClient<Out>, info: DisconnectInfo];
+  /** A client subscribed to a channel it was not subscribed to (subscribing again emits nothing). */
+  subscribe: [client: ServerClient<Out>, channel: string];
+  /** A client unsubscribed from a channel it was subscribed to. Not emitted for the channels dropped at `disconnect`. */
+  unsubscribe: [client: ServerClient<Out>, channel: string];
+  /** A client sent a malformed frame; it got an `ERR_MALFORMED_FRAME` error frame, or a 1008 close past the limit. */
+  malformed: [client: ServerClient<Out>, info: MalformedInfo];
+  /**
+   * Something failed that the server handled and carried on: `authorize` threw, a message handler failed, a
+   * listener threw, listening failed. With no `error` listener, these are printed as process warnings.
+   */
+  error: [error: ReliableSocketServerError];
+}
+
+/** What `authorize` may answer: `true` accepts; `false` refuses with 401; 401 or 403 refuses with that status. */
+export type AuthorizeResult = boolean | 401 | 403;
+
+/** Options of {@link ReliableSocketServer.publish}. */
+export interface PublishOptions<Out extends ChannelMap = Record<string, unknown>> {
+  /** A client that does not get the frame, typically the one whose message is being relayed. */
+  except?: ServerClient<Out> | undefined;
+}
+
+/** Where the server is in its life: accepting connections, shutting down in `close()`, or done. */
+export type ServerState = 'open' | 'closing' | 'closed';
