@@ -1,6 +1,7 @@
 import { Channel, type ChannelHost, type RequestOptions } from './channel.js';
 import type { DropReason, IncomingData } from './events.js';
 import { decodeServerFrame, encode } from './protocol.js';
+import type { FrameLayer } from './reliable-socket-core.js';
 import { Requests } from './requests.js';
 import type { SendResult } from './send-queue.js';
 import type { Outcome, Validator } from './validator.js';
@@ -17,7 +18,7 @@ export interface HubSocket {
  * views), routing of inbound envelopes to the views, re-subscription on every new connection, and the
  * requests waiting for responses.
  */
-export class ChannelHub implements ChannelHost {
+export class ChannelHub implements ChannelHost, FrameLayer {
   readonly #views = new Map<string, Set<Channel<unknown, unknown>>>();
   readonly #requests: Requests;
 
@@ -84,7 +85,7 @@ export class ChannelHub implements ChannelHost {
   }
 
   /** A new connection, before the queue flushes: subscribe to every channel in use, on it directly. */
-  subscribeAll(send: (frame: string) => void): void {
+  connected(send: (frame: string) => void): void {
     for (const channel of this.#views.keys()) send(encode({ type: 'subscribe', channel }));
   }
 

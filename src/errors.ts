@@ -47,7 +47,7 @@ export class SocketClosedError extends ReliableSocketError {
   constructor() {
     super(
       'ERR_SOCKET_CLOSED',
-      'The socket is closed for good (close() was called, or it gave up reconnecting). Create a new ReliableSocket to connect again.',
+      'Socket closed for good (close(), or it gave up reconnecting): create a new one',
     );
   }
 }
@@ -60,10 +60,7 @@ export class QueueFullError extends ReliableSocketError {
   override name = 'QueueFullError';
 
   constructor() {
-    super(
-      'ERR_QUEUE_FULL',
-      'The send queue is full while the socket is not open: raise options.queue limits, or wait with whenOpen().',
-    );
+    super('ERR_QUEUE_FULL', 'Send queue full: raise options.queue limits, or await whenOpen()');
   }
 }
 
@@ -75,10 +72,7 @@ export class RetriesExhaustedError extends ReliableSocketError {
     /** How many retries were made. */
     readonly retries: number,
   ) {
-    super(
-      'ERR_RETRIES_EXHAUSTED',
-      `Gave up after ${retries} retries (options.reconnect.maxRetries). Create a new ReliableSocket to try again.`,
-    );
+    super('ERR_RETRIES_EXHAUSTED', `Gave up after ${retries} retries (options.reconnect.maxRetries)`);
   }
 }
 
@@ -87,11 +81,7 @@ export class UrlError extends ReliableSocketError {
   override name = 'UrlError';
 
   constructor(cause: unknown) {
-    super(
-      'ERR_URL',
-      'The URL function failed or returned an invalid URL; the attempt counts as failed and will be retried.',
-      { cause },
-    );
+    super('ERR_URL', 'The URL function failed or gave no ws: URL; retrying', { cause });
   }
 }
 
@@ -100,11 +90,7 @@ export class OnOpenError extends ReliableSocketError {
   override name = 'OnOpenError';
 
   constructor(cause: unknown) {
-    super(
-      'ERR_ON_OPEN',
-      'options.onOpen threw or rejected; the connection was dropped and will be retried.',
-      { cause },
-    );
+    super('ERR_ON_OPEN', 'options.onOpen failed; retrying', { cause });
   }
 }
 
@@ -113,7 +99,7 @@ export class ChannelClosedError extends ReliableSocketError {
   override name = 'ChannelClosedError';
 
   constructor(channel: string) {
-    super('ERR_CHANNEL_CLOSED', `Channel "${channel}" was closed; get a new one with socket.channel().`);
+    super('ERR_CHANNEL_CLOSED', `Channel "${channel}" is closed: get a new one from socket.channel()`);
   }
 }
 
@@ -122,7 +108,7 @@ export class RequestTimeoutError extends ReliableSocketError {
   override name = 'RequestTimeoutError';
 
   constructor(readonly timeoutMs: number) {
-    super('ERR_REQUEST_TIMEOUT', `No response within ${timeoutMs} ms.`);
+    super('ERR_REQUEST_TIMEOUT', `No response within ${timeoutMs} ms`);
   }
 }
 
@@ -150,7 +136,7 @@ export class ConnectionLostError extends ReliableSocketError {
   constructor() {
     super(
       'ERR_CONNECTION_LOST',
-      'The connection was lost after the request was sent; it may or may not have been handled.',
+      'Connection lost after the request was sent: it may or may not have been handled',
     );
   }
 }
@@ -163,9 +149,6 @@ export class InvalidPayloadError extends ReliableSocketError {
     /** The validator's issues. */
     readonly issues: ReadonlyArray<{ message: string }>,
   ) {
-    super(
-      'ERR_INVALID_PAYLOAD',
-      `The response failed validation: ${issues.map((issue) => issue.message).join('; ')}`,
-    );
+    super('ERR_INVALID_PAYLOAD', `Invalid response: ${issues.map((issue) => issue.message).join('; ')}`);
   }
 }

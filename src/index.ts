@@ -37,6 +37,7 @@ export type {
 } from './options.js';
 export type { ChannelName, Inbound, Outbound } from './reliable-socket.js';
 export { ReliableSocket } from './reliable-socket.js';
+export { ReliableSocketCore } from './reliable-socket-core.js';
 export type { SendResult } from './send-queue.js';
 export type { SocketState } from './state.js';
 export type { Issue, Validator } from './validator.js';

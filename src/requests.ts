@@ -1,4 +1,5 @@
 import type { RequestOptions } from './channel.js';
+import { num } from './check.js';
 import {
   ConnectionLostError,
   InvalidPayloadError,
@@ -10,7 +11,7 @@ import {
 import type { DropReason } from './events.js';
 import { encode, type ServerFrame } from './protocol.js';
 import type { SendResult } from './send-queue.js';
-import { MAX_TIMER_MS, Timer } from './timer.js';
+import { Timer } from './timer.js';
 import type { Outcome } from './validator.js';
 
 type Accept = (data: unknown) => Outcome<unknown> | Promise<Outcome<unknown>>;
@@ -38,15 +39,9 @@ export class Requests {
 
   /** Sends a request; the promise settles with the response or one of the errors listed on `Channel.request`. */
   start(channel: string, data: unknown, options: RequestOptions = {}, accept: Accept): Promise<unknown> {
-    const { timeoutMs = 10_000, signal } = options;
-    if (!(timeoutMs > 0 && (timeoutMs <= MAX_TIMER_MS || timeoutMs === Infinity))) {
-      return Promise.reject(
-        new RangeError(
-          `reliable-socket: request options.timeoutMs must be a number from 1 to ${MAX_TIMER_MS} or Infinity, got ${timeoutMs}`,
-        ),
-      );
-    }
+    const { signal } = options;
     return new Promise((resolve, reject) => {
+      const timeoutMs = num(10_000, 1, Infinity)(options.timeoutMs, 'request options.timeoutMs');
       if (signal?.aborted) return reject(signal.reason);
       const id = ++this.#nextId;
       const timer = new Timer();

@@ -1,4 +1,5 @@
 import { backoff } from './backoff.js';
+import { type Check, fail, fn, group, num, oneOf } from './check.js';
 import type { CloseDetails, IncomingData } from './events.js';
 import type {
   HeartbeatOptions,
@@ -38,72 +39,6 @@ export interface ResolvedOptions {
   onOpen: ((context: OpenContext) => void | Promise<void>) | undefined;
 }
 
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : Array.isArray(value)
-        ? 'an array'
-        : value !== null && typeof value === 'object'
-          ? 'an object'
-          : String(value);
-
-function fail(
-  error: TypeErrorConstructor | RangeErrorConstructor,
-  path: string,
-  expected: string,
-  value: unknown,
-): never {
-  throw new error(`reliable-socket: ${path} must be ${expected}, got ${show(value)}`);
-}
-
-/** Checks a number option; `undefined` gives the fallback. `integer` allows Infinity too. */
-function number(
-  value: unknown,
-  path: string,
-  fallback: number,
-  min: number,
-  max: number,
-  integer = false,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, path, 'a number', value);
-  if (value < min || value > max || (integer && value !== Infinity && !Number.isInteger(value))) {
-    fail(RangeError, path, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
-  }
-  return value;
-}
-
-function oneOf<T extends string>(value: unknown, path: string, fallback: T, allowed: readonly T[]): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value as T)) fail(TypeError, path, `one of ${allowed.map(show).join(', ')}`, value);
-  return value as T;
-}
-
-function fn<F>(value: unknown, path: string, also = ''): F | undefined {
-  if (value !== undefined && typeof value !== 'function') fail(TypeError, path, `a function${also}`, value);
-  return value as F | undefined;
-}
-
-/** Checks that `value` is a plain options object with only known keys, so a typo is an error, not a no-op. */
-function object<T extends object>(
-  value: unknown,
-  path: string,
-  keys: ReadonlyArray<keyof T & string>,
-  expected = 'an object',
-): T {
-  if (value === undefined) return {} as T;
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    fail(TypeError, path, expected, value);
-  for (const key of Object.keys(value)) {
-    if (!keys.includes(key as keyof T & string)) {
-      throw new TypeError(`reliable-socket: ${path} has no option "${key}" (known: ${keys.join(', ')})`);
-    }
-  }
-  return value as T;
-}
-
 const isDefaultPong = (data: IncomingData): boolean => {
   // Cheap tests first: this runs on every inbound frame.
   if (typeof data !== 'string' || data.length > 128 || !data.includes('"pong"')) return false;
@@ -114,116 +49,123 @@ const isDefaultPong = (data: IncomingData): boolean => {
   }
 };
 
-function resolveHeartbeat(value: HeartbeatOptions | false | undefined): ResolvedHeartbeat | false {
+const MAX = MAX_TIMER_MS;
+
+/** `T` as resolved: every key present, and those in `D` (which have defaults) never undefined. */
+type WithDefaults<T, D extends keyof T> = { [K in keyof T]-?: K extends D ? Exclude<T[K], undefined> : T[K] };
+
+function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | false {
   if (value === false) return false;
-  const o = object<HeartbeatOptions>(
+  const { intervalMs, timeoutMs, ping, pong } = group<
+    WithDefaults<HeartbeatOptions, 'intervalMs' | 'timeoutMs'>
+  >(
     value,
-    'options.heartbeat',
-    ['intervalMs', 'timeoutMs', 'ping', 'pong'],
+    path,
+    {
+      intervalMs: num(25_000, 1, MAX),
+      timeoutMs: num(10_000, 1, MAX),
+      ping: fn(true),
+      pong: fn(true),
+    },
     'false or an object',
   );
-  const { ping, pong } = o;
-  if (ping !== undefined && typeof ping !== 'string') fn(ping, 'options.heartbeat.ping', ' or a string');
-  if (pong !== undefined && typeof pong !== 'string') fn(pong, 'options.heartbeat.pong', ' or a string');
   return {
-    intervalMs: number(o.intervalMs, 'options.heartbeat.intervalMs', 25_000, 1, MAX_TIMER_MS),
-    timeoutMs: number(o.timeoutMs, 'options.heartbeat.timeoutMs', 10_000, 1, MAX_TIMER_MS),
+    intervalMs,
+    timeoutMs,
     ping: typeof ping === 'string' ? () => ping : (ping ?? ((id) => `{"type":"ping","id":${id}}`)),
     isPong: typeof pong === 'string' ? (data) => data === pong : (pong ?? isDefaultPong),
   };
 }
 
-function resolveReconnect(value: ReconnectOptions | false | undefined): ResolvedReconnect | false {
+const closeCodes: Check<readonly number[]> = (value, path) => {
+  if (value === undefined) return [1002, 1003, 1007, 1008, 1009, 1010];
+  if (!Array.isArray(value) || !value.every(Number.isInteger))
+    fail(TypeError, path, 'an array of integer close codes', value);
+  return value;
+};
+
+function resolveReconnect(value: unknown, path: string): ResolvedReconnect | false {
   if (value === false) return false;
-  const o = object<ReconnectOptions>(
+  const o = group<
+    WithDefaults<
+      ReconnectOptions,
+      | 'initialDelayMs'
+      | 'factor'
+      | 'maxDelayMs'
+      | 'jitter'
+      | 'maxRetries'
+      | 'stableAfterMs'
+      | 'finalCloseCodes'
+    >
+  >(
     value,
-    'options.reconnect',
-    [
-      'initialDelayMs',
-      'factor',
-      'maxDelayMs',
-      'jitter',
-      'delay',
-      'maxRetries',
-      'stableAfterMs',
-      'finalCloseCodes',
-      'shouldReconnect',
-      'random',
-    ],
+    path,
+    {
+      initialDelayMs: num(1000, 0, MAX),
+      factor: num(2, 1, 1000),
+      maxDelayMs: num(-1, 0, MAX), // -1: not given; it then defaults to at least initialDelayMs
+      jitter: oneOf('full', 'equal', 'none'),
+      delay: fn(),
+      maxRetries: num(Infinity, 0, Infinity, true),
+      stableAfterMs: num(5000, 0, Infinity),
+      finalCloseCodes: closeCodes,
+      shouldReconnect: fn(),
+      random: fn(),
+    },
     'false or an object',
   );
-  const initialDelayMs = number(o.initialDelayMs, 'options.reconnect.initialDelayMs', 1000, 0, MAX_TIMER_MS);
-  const curve = {
-    initialDelayMs,
-    factor: number(o.factor, 'options.reconnect.factor', 2, 1, 1000),
-    maxDelayMs: number(
-      o.maxDelayMs,
-      'options.reconnect.maxDelayMs',
-      Math.max(30_000, initialDelayMs),
-      initialDelayMs,
-      MAX_TIMER_MS,
-    ),
-    jitter: oneOf(o.jitter, 'options.reconnect.jitter', 'full', ['full', 'equal', 'none']),
-  };
-  const random = fn<() => number>(o.random, 'options.reconnect.random') ?? Math.random;
-  const codes = o.finalCloseCodes ?? [1002, 1003, 1007, 1008, 1009, 1010];
-  if (!Array.isArray(codes) || !codes.every((code) => Number.isInteger(code))) {
-    fail(TypeError, 'options.reconnect.finalCloseCodes', 'an array of integer close codes', codes);
+  const maxDelayMs = o.maxDelayMs < 0 ? Math.max(30_000, o.initialDelayMs) : o.maxDelayMs;
+  if (maxDelayMs < o.initialDelayMs) {
+    fail(RangeError, `${path}.maxDelayMs`, `at least initialDelayMs (${o.initialDelayMs})`, maxDelayMs);
   }
+  const curve = { ...o, maxDelayMs };
+  const random = o.random ?? Math.random;
   return {
-    delay: fn(o.delay, 'options.reconnect.delay') ?? ((attempt) => backoff(attempt, curve, random())),
-    maxRetries: number(o.maxRetries, 'options.reconnect.maxRetries', Infinity, 0, Infinity, true),
-    stableAfterMs: number(o.stableAfterMs, 'options.reconnect.stableAfterMs', 5000, 0, Infinity),
-    finalCloseCodes: codes,
-    shouldReconnect: fn(o.shouldReconnect, 'options.reconnect.shouldReconnect') ?? (() => true),
+    delay: o.delay ?? ((attempt) => backoff(attempt, curve, random())),
+    maxRetries: o.maxRetries,
+    stableAfterMs: o.stableAfterMs,
+    finalCloseCodes: o.finalCloseCodes,
+    shouldReconnect: o.shouldReconnect ?? (() => true),
   };
 }
 
+const protocolsCheck: Check<string | string[] | undefined> = (value, path) => {
+  if (
+    value !== undefined &&
+    typeof value !== 'string' &&
+    !(Array.isArray(value) && value.every((p) => typeof p === 'string'))
+  ) {
+    fail(TypeError, path, 'a string or an array of strings', value);
+  }
+  return value;
+};
+
 /** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value. */
 export function resolveOptions(options?: ReliableSocketOptions): ResolvedOptions {
-  const o = object<ReliableSocketOptions>(options, 'options', [
-    'protocols',
-    'WebSocket',
-    'binaryType',
-    'connectTimeoutMs',
-    'heartbeat',
-    'reconnect',
-    'queue',
-    'onOpen',
-  ]);
-  const WebSocketImpl = fn<WebSocketConstructor>(o.WebSocket, 'options.WebSocket') ?? globalThis.WebSocket;
-  if (typeof WebSocketImpl !== 'function') {
-    throw new TypeError(
-      "reliable-socket: options.WebSocket is needed here: there is no global WebSocket. In Node before 22, pass one: `import { WebSocket } from 'ws'`, then `new ReliableSocket(url, { WebSocket })`.",
-    );
-  }
-  const { protocols } = o;
-  if (
-    protocols !== undefined &&
-    typeof protocols !== 'string' &&
-    !(Array.isArray(protocols) && protocols.every((p) => typeof p === 'string'))
-  ) {
-    fail(TypeError, 'options.protocols', 'a string or an array of strings', protocols);
-  }
-  const q = object<QueueOptions>(o.queue, 'options.queue', ['maxMessages', 'maxBytes', 'overflow']);
-  return {
-    protocols,
-    WebSocket: WebSocketImpl,
-    binaryType: oneOf(o.binaryType, 'options.binaryType', 'blob', ['blob', 'arraybuffer']),
-    connectTimeoutMs: number(o.connectTimeoutMs, 'options.connectTimeoutMs', 10_000, 1, Infinity),
-    heartbeat: resolveHeartbeat(o.heartbeat),
-    reconnect: resolveReconnect(o.reconnect),
-    queue: {
-      maxMessages: number(q.maxMessages, 'options.queue.maxMessages', 1000, 0, Infinity, true),
-      maxBytes: number(q.maxBytes, 'options.queue.maxBytes', 1024 * 1024, 0, Infinity),
-      overflow: oneOf<OverflowPolicy>(q.overflow, 'options.queue.overflow', 'drop-oldest', [
-        'drop-oldest',
-        'drop-newest',
-        'throw',
-      ]),
+  const o = group<ResolvedOptions>(options, 'options', {
+    protocols: protocolsCheck,
+    WebSocket: (value, path) => {
+      const WebSocketImpl = fn<WebSocketConstructor>()(value, path) ?? globalThis.WebSocket;
+      if (typeof WebSocketImpl !== 'function') {
+        throw new TypeError(
+          "reliable-socket: no global WebSocket here: pass options.WebSocket (in Node < 22: import { WebSocket } from 'ws')",
+        );
+      }
+      return WebSocketImpl;
     },
-    onOpen: fn(o.onOpen, 'options.onOpen'),
-  };
+    binaryType: oneOf('blob', 'arraybuffer'),
+    connectTimeoutMs: num(10_000, 1, Infinity),
+    heartbeat: resolveHeartbeat,
+    reconnect: resolveReconnect,
+    queue: (value, path) =>
+      group<ResolvedOptions['queue']>(value, path, {
+        maxMessages: num(1000, 0, Infinity, true),
+        maxBytes: num(1024 * 1024, 0, Infinity),
+        overflow: oneOf<OverflowPolicy>('drop-oldest', 'drop-newest', 'throw'),
+      }),
+    onOpen: fn(),
+  });
+  return o;
 }
 
 /**

@@ -4,16 +4,13 @@ import type { OverflowPolicy } from './options.js';
 /** What `send()` did with a frame: sent now, queued until the next connection, or dropped (see `drop`). */
 export type SendResult = 'sent' | 'queued' | 'dropped';
 
-/** Size of a frame on the wire, in bytes: UTF-8 length for text. */
+/** Size of a frame on the wire, in bytes: UTF-8 length for text. (Only paid while queueing.) */
 export function byteLength(data: OutgoingData): number {
-  if (typeof data !== 'string') return data instanceof Blob ? data.size : data.byteLength;
-  let bytes = data.length;
-  for (let i = 0; i < data.length; i++) {
-    const code = data.charCodeAt(i);
-    // 2 bytes up to U+07FF, 3 above; a surrogate pair (2 UTF-16 units) is 4 bytes, counted 2 + 2.
-    if (code > 0x7f) bytes += code > 0x7ff && (code < 0xd800 || code > 0xdfff) ? 2 : 1;
-  }
-  return bytes;
+  return typeof data === 'string'
+    ? new Blob([data]).size
+    : data instanceof Blob
+      ? data.size
+      : data.byteLength;
 }
 
 /** The outcome of {@link SendQueue.push}: whether the new frame was kept, and which frames were dropped. */

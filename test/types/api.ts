@@ -2,7 +2,7 @@
 // line must fail to compile — if one compiles, tsc reports the unused directive and the check fails.
 import { WebSocket as NodeWebSocket } from 'ws';
 import { z } from 'zod';
-import { type Channel, ReliableSocket, type SendResult } from '../../src/index.js';
+import { type Channel, ReliableSocket, ReliableSocketCore, type SendResult } from '../../src/index.js';
 
 interface ChatMessage {
   user: string;
@@ -83,3 +83,11 @@ new ReliableSocket(url, { WebSocket: globalThis.WebSocket });
 new ReliableSocket(url, { WebSocket: NodeWebSocket });
 // @ts-expect-error: not a WebSocket constructor
 new ReliableSocket(url, { WebSocket: class {} });
+
+// The core socket has everything but channels.
+const core = new ReliableSocketCore(url);
+core.send('raw');
+// @ts-expect-error: channels are ReliableSocket's
+core.channel('chat');
+const full: ReliableSocketCore = socket; // a ReliableSocket is a ReliableSocketCore
+void full;

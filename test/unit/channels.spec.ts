@@ -315,11 +315,11 @@ test.describe('requests', () => {
     await expect(bad).rejects.toMatchObject({ code: 'ERR_INVALID_PAYLOAD' });
   });
 
-  test('a bad timeoutMs is a RangeError naming it', async () => {
+  test('a bad timeoutMs is an error naming it', async () => {
     const s = socket();
     await expect(s.channel('rpc').request(null, { timeoutMs: 0 })).rejects.toThrow(
       /options\.timeoutMs .* got 0/,
     );
-    await expect(s.channel('rpc').request(null, { timeoutMs: Number.NaN })).rejects.toThrow(RangeError);
+    await expect(s.channel('rpc').request(null, { timeoutMs: Number.NaN })).rejects.toThrow(TypeError);
   });
 });

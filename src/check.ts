@@ -1,0 +1,81 @@
+// Small combinators that check a value and say precisely what is wrong with it: every error names the
+// option (its path, e.g. `options.heartbeat.intervalMs`), what it must be, and what it got.
+
+/** Checks one value, found at `path`; returns it (or its default) or throws a TypeError or RangeError. */
+export type Check<T> = (value: unknown, path: string) => T;
+
+const show = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value)
+    : typeof value === 'function'
+      ? 'a function'
+      : Array.isArray(value)
+        ? 'an array'
+        : value && typeof value === 'object'
+          ? 'an object'
+          : String(value);
+
+/** Throws `error` saying what `path` must be and what it was. */
+export function fail(
+  error: TypeErrorConstructor | RangeErrorConstructor,
+  path: string,
+  expected: string,
+  value: unknown,
+): never {
+  throw new error(`reliable-socket: ${path} must be ${expected}, got ${show(value)}`);
+}
+
+/** A number in [min, max]; `integer` also allows Infinity. Absent: `fallback`. */
+export const num =
+  (fallback: number, min: number, max: number, integer?: boolean): Check<number> =>
+  (value, path) => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, path, 'a number', value);
+    if (value < min || value > max || (integer && value !== Infinity && !Number.isInteger(value))) {
+      fail(RangeError, path, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
+    }
+    return value;
+  };
+
+/** One of `allowed`; absent: the first of them. */
+export const oneOf =
+  <T extends string>(...allowed: T[]): Check<T> =>
+  (value, path) => {
+    if (value === undefined) return allowed[0]!;
+    if (!allowed.includes(value as T)) fail(TypeError, path, `one of ${allowed.map(show).join(', ')}`, value);
+    return value as T;
+  };
+
+/** A function, a string too when `orString`; absent: undefined. */
+export const fn =
+  <F>(orString?: boolean): Check<F | undefined> =>
+  (value, path) => {
+    if (value !== undefined && typeof value !== 'function' && !(orString && typeof value === 'string')) {
+      fail(TypeError, path, orString ? 'a function or a string' : 'a function', value);
+    }
+    return value as F | undefined;
+  };
+
+/**
+ * An options object whose every key has a check: each value is checked (absent ones get their defaults), and
+ * a key without a check is an error that lists the known ones — so a typo is an error, not a silent default.
+ */
+export function group<T extends object>(
+  value: unknown,
+  path: string,
+  checks: { [K in keyof T]-?: Check<T[K]> },
+  expected = 'an object',
+): T {
+  const given = (value === undefined ? {} : value) as Record<string, unknown>;
+  if (given === null || typeof given !== 'object' || Array.isArray(given))
+    fail(TypeError, path, expected, value);
+  const keys = Object.keys(checks) as Array<keyof T & string>;
+  for (const key of Object.keys(given)) {
+    if (!keys.includes(key as keyof T & string)) {
+      throw new TypeError(`reliable-socket: ${path} has no option "${key}" (known: ${keys.join(', ')})`);
+    }
+  }
+  const result = {} as T;
+  for (const key of keys) result[key] = checks[key](given[key], `${path}.${key}`);
+  return result;
+}

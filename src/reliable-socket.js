@@ -1,0 +1,41 @@
+import { ChannelHub } from './channel-hub.js';
+import { ReliableSocketCore } from './reliable-socket-core.js';
+/**
+ * A WebSocket that stays connected, with typed channels multiplexed over it. Everything of
+ * {@link ReliableSocketCore} (heartbeat, reconnection with backoff, the queue, events), plus {@link channel}.
+ *
+ * @example
+ * ```ts
+ * const socket = new ReliableSocket<{ chat: ChatLine }>('wss://example.com/live');
+ * socket.channel('chat').on('message', (line) => show(line));
+ * socket.on('reconnecting', ({ attempt, delayMs }) => console.log(`retry ${attempt} in ${delayMs} ms`));
+ * ```
+ *
+ * @typeParam In payload type per channel name, for what arrives. Any name and `unknown` payloads by default.
+ * @typeParam Out payload type per channel name, for what is sent. The same as `In` by default.
+ */
+export class ReliableSocket extends ReliableSocketCore {
+    #hub;
+    /**
+     * A typed view of channel `name`, multiplexed over this socket (wire format in PROTOCOL.md). The first view of
+     * a name subscribes, the last one closed unsubscribes, and every channel in use is re-subscribed after each
+     * reconnection, after `onOpen` and before the queue is flushed. Inbound channel frames go to the views, not
+     * to `message`.
+     * @param options.validate checks inbound payloads at run time (a Standard Schema or a parse function) and
+     *   gives the channel its inbound type; payloads that fail go to the view's `invalid` event.
+     * @example
+     * ```ts
+     * const chat = socket.channel('chat'); // Channel<ChatLine, ChatLine>
+     * chat.on('message', (line) => console.log(line.text));
+     * const prices = socket.channel('prices', { validate: z.object({ symbol: z.string(), price: z.number() }) });
+     * ```
+     */
+    channel(name, options) {
+        if (!this.#hub) {
+            this.#hub = new ChannelHub({ send: (frame) => this.send(frame), isOpen: () => this.state === 'open' });
+            this.layer = this.#hub;
+        }
+        return this.#hub.open(name, options?.validate);
+    }
+}
+//# sourceMappingURL=reliable-socket.js.map
