@@ -50,3 +50,21 @@ export function findBrowser(name) {
 export function debianPackage(name) {
   return SYSTEM[name].debianPackage;
 }
+
+/**
+ * Playwright `use` options for a project in this browser; throws with a fix when it is missing.
+ * @param {BrowserName} name
+ * @param {import('@playwright/test').LaunchOptions} [extra] merged into the launch options
+ */
+export function projectUse(name, extra = {}) {
+  const found = findBrowser(name);
+  if (!found) throw new Error(`No ${name} found: run \`node scripts/ensure-browsers.mjs\` (npm test does).`);
+  const { channel, ...launchOptions } = found.use ?? {};
+  return { browserName: name, ...(channel ? { channel } : {}), launchOptions: { ...launchOptions, ...extra } };
+}
+
+/**
+ * Firefox holds back a reconnect to a host whose connection just failed, growing to 60 s
+ * (network.websocket.delay-failed-reconnects); tests and benchmarks that count our own retries need it off.
+ */
+export const FIREFOX_PREFS = { firefoxUserPrefs: { 'network.websocket.delay-failed-reconnects': false } };

@@ -1,0 +1,197 @@
+// After every benchmark has run: one table of all figures, per browser, with the targets, printed and
+// written as JSON (bench/results/latest.json and a dated copy) with the machine, browser versions and date.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { PARTS, type Part } from './kit.js';
+
+const RESULTS = new URL('results/', import.meta.url);
+
+type Figures = Record<string, unknown>;
+const num = (figures: Figures | undefined, key: string): number | undefined => {
+  const value = figures?.[key];
+  return typeof value === 'number' ? value : undefined;
+};
+const fmt = (value: number | undefined, digits = 0): string =>
+  value === undefined
+    ? 'n/a'
+    : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const mark = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
+
+interface Row {
+  label: string;
+  cell: (figures: Figures | undefined) => string;
+  target: string;
+}
+
+const rows: Array<[metric: string, row: Row]> = [
+  [
+    'throughput',
+    { label: 'native WebSocket, msgs/s', cell: (f) => fmt(num(f, 'nativePerSecond')), target: '' },
+  ],
+  [
+    'throughput',
+    {
+      label: 'ReliableSocket.send, msgs/s (× native)',
+      cell: (f) =>
+        `${fmt(num(f, 'rawPerSecond'))} (${fmt(num(f, 'rawRatio'), 2)}×)${mark(f && (num(f, 'rawRatio') ?? 0) >= 0.95)}`,
+      target: '≥ 0.95× native',
+    },
+  ],
+  [
+    'throughput',
+    {
+      label: 'channel.send, msgs/s (× native)',
+      cell: (f) =>
+        `${fmt(num(f, 'channelPerSecond'))} (${fmt(num(f, 'channelRatio'), 2)}×)${mark(f && (num(f, 'channelRatio') ?? 0) >= 0.85)}`,
+      target: '≥ 0.85× native',
+    },
+  ],
+  [
+    'throughput-profile',
+    {
+      label: 'library share of busy main thread, raw / channel',
+      cell: (f) =>
+        f
+          ? `${fmt((num(f, 'libraryShareRaw') ?? 0) * 100, 1)} % / ${fmt((num(f, 'libraryShareChannel') ?? 0) * 100, 1)} %`
+          : 'n/a (no CDP)',
+      target: '(CPU profile; the rest is the browser)',
+    },
+  ],
+  [
+    'throughput-cost',
+    {
+      label: 'library JS per message, µs (send + receive): raw / channel',
+      cell: (f) => {
+        const part = (kind: string) => {
+          const k = f?.[kind] as Figures | undefined;
+          return (num(k, 'sendUs') ?? Number.NaN) + (num(k, 'receiveUs') ?? Number.NaN);
+        };
+        return f ? `${fmt(part('raw'), 2)} / ${fmt(part('channel'), 2)}` : 'n/a';
+      },
+      target: '(stub socket: library CPU only)',
+    },
+  ],
+  [
+    'dead-link',
+    {
+      label: 'dead link noticed, ms (median / max)',
+      cell: (f) =>
+        `${fmt(num(f, 'medianMs'))} / ${fmt(num(f, 'maxMs'))}${mark(f && (num(f, 'maxMs') ?? Infinity) <= 2250)}`,
+      target: '≤ 2 250 (1 s + 1 s + 250 ms)',
+    },
+  ],
+  [
+    'storm',
+    {
+      label: 'storm: first retries, ms (min / median / max)',
+      cell: (f) => `${fmt(num(f, 'minMs'))} / ${fmt(num(f, 'medianMs'))} / ${fmt(num(f, 'maxMs'))}`,
+      target: 'spread over the backoff',
+    },
+  ],
+  [
+    'storm',
+    {
+      label: 'storm: largest share in any 100 ms',
+      cell: (f) =>
+        `${fmt((num(f, 'maxShare') ?? Number.NaN) * 100)} %${mark(f && (num(f, 'maxShare') ?? 1) <= 0.25)}`,
+      target: '≤ 25 %',
+    },
+  ],
+  [
+    'storm',
+    {
+      label: '  same, reconnecting at once (no backoff)',
+      cell: (f) => `${fmt((num(f, 'baselineShare') ?? Number.NaN) * 100)} %`,
+      target: '(for comparison)',
+    },
+  ],
+  [
+    'leak',
+    {
+      label: 'leak: heap growth after 300 cycles, KB',
+      cell: (f) => {
+        const kb = num(f, 'heapGrowthBytes');
+        return kb === undefined ? 'n/a (no CDP)' : `${fmt(kb / 1024, 1)}${mark(kb < 100 * 1024)}`;
+      },
+      target: '< 100 KB (Chromium)',
+    },
+  ],
+  [
+    'leak',
+    {
+      label: 'leak: native WebSockets alive after 300 cycles',
+      cell: (f) => {
+        const live = num(f, 'liveWebSockets');
+        return live === undefined ? 'n/a (no CDP)' : `${live}${mark(live === 1)}`;
+      },
+      target: '1 (the current one)',
+    },
+  ],
+  [
+    'leak',
+    {
+      label: 'leak: timers / page listeners left after close()',
+      cell: (f) => {
+        const timers = num(f, 'timersAfterClose');
+        const listeners = num(f, 'listenersAfterClose');
+        return `${fmt(timers)} / ${fmt(listeners)}${mark(f && timers === 0 && listeners === 0)}`;
+      },
+      target: '0 / 0',
+    },
+  ],
+];
+
+export default function report(): void {
+  const parts: Part[] = existsSync(PARTS)
+    ? readdirSync(PARTS)
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(readFileSync(new URL(name, PARTS), 'utf8')) as Part)
+    : [];
+  const projects = [...new Set(parts.map((p) => p.project))].sort();
+  const browsers = Object.fromEntries(
+    projects.map((project) => [project, parts.find((p) => p.project === project)?.browser ?? project]),
+  );
+  const figuresOf = (project: string, metric: string) =>
+    parts.find((p) => p.project === project && p.metric === metric)?.figures;
+
+  const machine = `${os.type()} ${os.arch()}, ${os.cpus().length} × ${os.cpus()[0]?.model.trim() ?? 'cpu'}, Node ${process.version}`;
+  const date = new Date().toISOString();
+  const width = [52, ...projects.map(() => 26), 28];
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(width[i] ?? 20)).join(' ');
+  const out: string[] = [`\nreliable-socket benchmarks — ${date.slice(0, 10)} — ${machine}`];
+  out.push(line(['', ...projects.map((p) => browsers[p] ?? p), 'target']));
+  for (const [metric, row] of rows) {
+    if (!projects.some((p) => figuresOf(p, metric))) continue;
+    out.push(line([row.label, ...projects.map((p) => row.cell(figuresOf(p, metric))), row.target]));
+    if (metric === 'throughput-cost' && row.label.startsWith('library JS')) {
+      // The library's CPU per message as a share of a native round trip: the most of the gap it can explain.
+      const share = (p: string, kind: string) => {
+        const cost = figuresOf(p, 'throughput-cost')?.[kind] as Figures | undefined;
+        const native = num(figuresOf(p, 'throughput'), 'nativePerSecond');
+        const us = (num(cost, 'sendUs') ?? Number.NaN) + (num(cost, 'receiveUs') ?? Number.NaN);
+        return native ? `${fmt((us / (1e6 / native)) * 100, 1)} %` : 'n/a';
+      };
+      out.push(
+        line([
+          '  as a share of a native round trip: raw / channel',
+          ...projects.map((p) => `${share(p, 'raw')} / ${share(p, 'channel')}`),
+          '(the most of a gap it explains)',
+        ]),
+      );
+    }
+  }
+  const sizePath = new URL('size.json', RESULTS);
+  const size = existsSync(sizePath)
+    ? (JSON.parse(readFileSync(sizePath, 'utf8')) as { rows: Array<{ name: string; gzip: number }> })
+    : undefined;
+  if (size) {
+    out.push('', 'size, min+gzip (eventemitter3 included)');
+    for (const row of size.rows) out.push(`  ${row.name.padEnd(48)} ${(row.gzip / 1024).toFixed(2)} KB`);
+  }
+  console.log(out.join('\n'));
+
+  mkdirSync(RESULTS, { recursive: true });
+  const json = `${JSON.stringify({ date, machine, browsers, parts, size: size?.rows }, null, 2)}\n`;
+  writeFileSync(new URL('latest.json', RESULTS), json);
+  writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}.json`, RESULTS), json);
+}
