@@ -1,0 +1,78 @@
+// @ts-check
+// The demo's chat room on the companion server: channels 'chat' (checked, stamped, kept, published to all),
+// 'history' (requests for the last n lines) and 'presence' (how many pages are connected).
+import { ReliableSocketServer } from '../dist/server.js';
+
+/** @typedef {import('./app/protocol.js').ChatLine} ChatLine */
+/** @typedef {ReliableSocketServer<import('./app/protocol.js').FromClient, import('./app/protocol.js').ToClient>} Companion */
+
+/** The same limits as demo/app/protocol.ts (this file runs without a build, so it cannot import them). */
+const LIMITS = { user: 40, text: 500, history: 100, clientId: 64 };
+
+/** A chat post from a client as a line to publish, or undefined when it breaks the rules (it is then ignored). */
+function chatLine(/** @type {unknown} */ post, /** @type {number} */ id) {
+  if (typeof post !== 'object' || post === null) return undefined;
+  const { user, text, clientId = '' } = /** @type {Record<string, unknown>} */ (post);
+  if (typeof user !== 'string' || typeof text !== 'string' || typeof clientId !== 'string') return undefined;
+  const line = { id, user: user.trim(), text: text.trim(), at: Date.now(), clientId };
+  const fits = (/** @type {string} */ s, /** @type {number} */ max) => s.length >= 1 && s.length <= max;
+  if (!fits(line.user, LIMITS.user) || !fits(line.text, LIMITS.text) || clientId.length > LIMITS.clientId)
+    return undefined;
+  return line;
+}
+
+/** The room's lines, which outlive any one companion instance (a restart keeps them). */
+export class Room {
+  /** The latest lines, oldest first. @type {ChatLine[]} */
+  lines = [];
+  lastId = 0;
+
+  /** Checks a client's post and keeps it as a line; undefined when it breaks the rules (it is then ignored). */
+  add(/** @type {unknown} */ post) {
+    const line = chatLine(post, this.lastId + 1);
+    if (!line) return undefined;
+    this.lastId = line.id;
+    this.lines.push(line);
+    this.lines.splice(0, this.lines.length - LIMITS.history);
+    return line;
+  }
+
+  /** The last `n` lines, `n` clamped to 1–100. */
+  last(/** @type {number} */ n) {
+    return this.lines.slice(-Math.min(LIMITS.history, Math.max(1, Math.trunc(n))));
+  }
+}
+
+/**
+ * Attaches a companion instance to an HTTP server, on `/live`, serving the chat room.
+ * @param {import('node:http').Server} web
+ * @param {Room} room
+ * @param {(line: string) => void} log
+ * @returns {Companion}
+ */
+export function attachRoom(web, room, log) {
+  /** @type {Companion} */
+  const server = new ReliableSocketServer({ server: web, path: '/live' });
+  server.handle('chat', {
+    message: (post) => {
+      const line = room.add(post);
+      if (line) server.publish('chat', line);
+    },
+  });
+  server.handle('history', {
+    request: (query) => {
+      const last = typeof query === 'object' && query !== null ? query.last : undefined;
+      if (typeof last !== 'number' || Number.isNaN(last))
+        throw new TypeError('history: send { last: n } with a number n from 1 to 100');
+      return room.last(last);
+    },
+  });
+  const presence = () => server.publish('presence', { online: server.clients.size });
+  server.on('connection', presence);
+  server.on('disconnect', presence);
+  server.on('subscribe', (client, channel) => {
+    if (channel === 'presence') client.send('presence', { online: server.clients.size });
+  });
+  server.on('error', (error) => log(`companion server: ${error.message}`));
+  return server;
+}
