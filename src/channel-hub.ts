@@ -1,7 +1,7 @@
 import { Channel, type ChannelHost, type RequestOptions } from './channel.js';
 import type { DropReason, IncomingData } from './events.js';
+import type { FrameLayer } from './frame-layer.js';
 import { decodeServerFrame, encode } from './protocol.js';
-import type { FrameLayer } from './reliable-socket-core.js';
 import { Requests } from './requests.js';
 import type { SendResult } from './send-queue.js';
 import type { Outcome, Validator } from './validator.js';

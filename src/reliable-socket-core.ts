@@ -1,6 +1,6 @@
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
 import { Connection } from './connection.js';
-import { Emitter, report } from './emitter.js';
+import { Emitter } from './emitter.js';
 import {
   OnOpenError,
   QueueFullError,
@@ -10,39 +10,22 @@ import {
   UrlError,
 } from './errors.js';
 import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
+import type { FrameLayer } from './frame-layer.js';
 import type { ReliableSocketOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
+import { Retries } from './retries.js';
 import { byteLength, SendQueue, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
-import { MAX_TIMER_MS, Timer } from './timer.js';
-
-/**
- * A protocol carried on the raw frames — the channel layer of {@link ReliableSocket}. The core tells it about
- * each connection's life and asks it about each inbound frame.
- * @internal
- */
-export interface FrameLayer {
-  /** Takes an inbound frame that belongs to the layer; false for anything else, which goes to `message`. */
-  receive(data: IncomingData): boolean;
-  /** A new connection, after `onOpen` and before the queue flushes: the layer's frames go first, on it. */
-  connected(send: (frame: string) => void): void;
-  /** The queue went out on the new connection. */
-  flushed(): void;
-  /** The connection was lost. */
-  lost(): void;
-  /** The socket closed for good. */
-  closed(): void;
-  /** A queued frame was dropped. */
-  dropped(frame: OutgoingData, reason: DropReason): void;
-}
+import { Timer } from './timer.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
 /**
- * A WebSocket that stays connected — for raw frames. {@link ReliableSocket} adds typed channels on top;
- * import this class instead when you do not need them, and bundlers leave the channel code out. It notices a dead link with an application-level heartbeat, reconnects
- * with exponential backoff and jitter, queues frames sent while not open and flushes them in order before
- * `open` is emitted, and never drops a frame without a `drop` event.
+ * A WebSocket that stays connected, for raw frames. It notices a dead link with an application-level
+ * heartbeat, reconnects with exponential backoff and jitter, queues frames sent while not open and flushes them
+ * in order before `open` is emitted, and never drops a frame without a `drop` event. {@link ReliableSocket}
+ * adds typed channels on top; import this class instead when you do not need them, and bundlers leave the
+ * channel code out.
  *
  * @example
  * ```ts
@@ -63,12 +46,9 @@ export class ReliableSocketCore {
   #state: SocketState = 'connecting';
   #connection: Connection | undefined;
   #url = '';
-  /** Retries since the last stable connection. */
-  #retries = 0;
+  readonly #retries: Retries;
   /** Connections established so far. */
   #connections = 0;
-  /** When the current connection was established. */
-  #openedAt: number | undefined;
   /** Tells the current attempt from a superseded one still awaiting its URL. */
   #attemptId = 0;
   /**
@@ -85,6 +65,7 @@ export class ReliableSocketCore {
    */
   constructor(url: UrlProvider, options?: ReliableSocketOptions) {
     this.#options = resolveOptions(options);
+    this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
     this.#urlProvider = url;
     const { maxMessages, maxBytes, overflow } = this.#options.queue;
@@ -188,7 +169,7 @@ export class ReliableSocketCore {
     const wasOpen = this.#state === 'open';
     this.#timer.clear();
     this.#release('reconnect()');
-    this.#noteUptime();
+    this.#retries.ended();
     if (this.#state !== 'connecting') this.#setState('connecting', 'reconnect()');
     this.#connect();
     if (wasOpen)
@@ -318,7 +299,7 @@ export class ReliableSocketCore {
     if (connection !== this.#connection || this.#state !== 'connecting') return;
     connection.established();
     this.#connections++;
-    this.#openedAt = Date.now();
+    this.#retries.opened();
     const send = (data: OutgoingData): void => connection.send(data);
     this.layer?.connected(send);
     for (const data of this.#queue.drain()) send(data);
@@ -349,29 +330,16 @@ export class ReliableSocketCore {
 
   /** An attempt failed or a connection was lost: retry after a backoff delay, or close for good. */
   #lost(details: CloseDetails): void {
-    const policy = this.#options.reconnect;
-    this.#noteUptime();
-    const exhausted = policy && this.#retries >= policy.maxRetries;
-    if (
-      !policy ||
-      exhausted ||
-      policy.finalCloseCodes.includes(details.code) ||
-      !ask(policy.shouldReconnect, true, details)
-    ) {
-      this.#finish(
-        details,
-        'connection lost',
-        exhausted ? new RetriesExhaustedError(this.#retries) : undefined,
-      );
+    const next = this.#retries.next(details);
+    if (typeof next === 'string') {
+      const error = next === 'exhausted' ? new RetriesExhaustedError(this.#retries.count) : undefined;
+      this.#finish(details, 'connection lost', error);
       return;
     }
-    const attempt = ++this.#retries;
-    const delay = ask(policy.delay, 1000, attempt, details);
-    const delayMs = delay >= 0 ? Math.min(delay, MAX_TIMER_MS) : 1000;
     this.#setState('reconnecting', details.reason || `closed with code ${details.code}`);
-    this.#timer.set(() => this.#retry(), delayMs);
+    this.#timer.set(() => this.#retry(), next.delayMs);
     this.#emit('close', { ...details, willReconnect: true });
-    if (this.#state === 'reconnecting') this.#emit('reconnecting', { attempt, delayMs });
+    if (this.#state === 'reconnecting') this.#emit('reconnecting', next);
   }
 
   /** Retry time: connect, unless the browser is offline, in which case the `online` event will call again. */
@@ -389,15 +357,6 @@ export class ReliableSocketCore {
     }
   }
 
-  /** A connection that stayed up long enough resets the backoff. */
-  #noteUptime(): void {
-    const policy = this.#options.reconnect;
-    if (policy && this.#openedAt !== undefined && Date.now() - this.#openedAt >= policy.stableAfterMs) {
-      this.#retries = 0;
-    }
-    this.#openedAt = undefined;
-  }
-
   /** Stops everything the socket owns and settles the queue, moving to `closing` or `closed`. */
   #stop(to: 'closing' | 'closed', reason: string): void {
     this.#timer.clear();
@@ -412,16 +371,5 @@ export class ReliableSocketCore {
     this.#stop('closed', reason);
     if (error) this.#emit('error', error);
     this.#emit('close', { ...details, willReconnect: false });
-  }
-}
-
-/** Calls an app-supplied hook; if it throws, reports the exception and answers `fallback`. */
-function ask<A extends unknown[], R>(hook: (...args: A) => R, fallback: R, ...args: A): R {
-  try {
-    const answer = hook(...args);
-    return typeof answer === typeof fallback ? answer : fallback;
-  } catch (error) {
-    report(error);
-    return fallback;
   }
 }
