@@ -60,7 +60,11 @@ export function projectUse(name, extra = {}) {
   const found = findBrowser(name);
   if (!found) throw new Error(`No ${name} found: run \`node scripts/ensure-browsers.mjs\` (npm test does).`);
   const { channel, ...launchOptions } = found.use ?? {};
-  return { browserName: name, ...(channel ? { channel } : {}), launchOptions: { ...launchOptions, ...extra } };
+  return {
+    browserName: name,
+    ...(channel ? { channel } : {}),
+    launchOptions: { ...launchOptions, ...extra },
+  };
 }
 
 /**
