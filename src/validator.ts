@@ -9,6 +9,7 @@ export type Validator<T> = StandardSchemaV1<unknown, T> | ((data: unknown) => T)
 /** Why a payload failed its validator. */
 export type Issue = StandardSchemaV1.Issue;
 
+/** What a validator said: the (possibly transformed) payload, or why it failed. */
 export type Outcome<T> = { value: T; issues?: undefined } | { issues: readonly Issue[] };
 
 const outcome = <T>(result: StandardSchemaV1.Result<T>): Outcome<T> =>
