@@ -1,5 +1,5 @@
 // Shared by the benchmarks: where figures are recorded, and the statistics they need.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Browser, TestInfo } from '@playwright/test';
 
 export const PARTS = new URL('results/parts/', import.meta.url);
@@ -30,6 +30,16 @@ export function record(
     new URL(`${testInfo.project.name}--${metric}.json`, PARTS),
     `${JSON.stringify(part, null, 2)}\n`,
   );
+}
+
+/** The peers whose behaviour peers.bench.ts measures, with their default options, next to ours. */
+export const PEERS = ['reconnecting-websocket', 'partysocket'] as const;
+export type PeerName = (typeof PEERS)[number];
+
+/** A peer's installed version, from its package.json (the exact devDependency in our package.json). */
+export function peerVersion(name: string): string {
+  const file = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
 export const median = (values: readonly number[]): number => {

@@ -2,7 +2,7 @@
 // written as JSON (bench/results/latest.json and a dated copy) with the machine, browser versions and date.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { PARTS, type Part } from './kit.js';
+import { PARTS, type Part, PEERS, peerVersion } from './kit.js';
 
 const RESULTS = new URL('results/', import.meta.url);
 
@@ -22,6 +22,38 @@ interface Row {
   cell: (figures: Figures | undefined) => string;
   target: string;
 }
+
+/**
+ * One row per peer under one of our rows: the same figure, measured the same way (bench/peers.bench.ts), with
+ * the peer's default options. The 'peers' part holds one entry per peer; a peer row has no target and no mark.
+ */
+const peerRows = (cell: (peer: Figures) => string, target: string): Array<[string, Row]> =>
+  PEERS.map((peer) => [
+    'peers',
+    {
+      label: `  peer: ${peer} ${peerVersion(peer)}, defaults`,
+      cell: (f) => (f?.[peer] ? cell(f[peer] as Figures) : 'n/a'),
+      target,
+    },
+  ]);
+
+const deadLinkCell = (peer: Figures): string => {
+  const dead = peer.deadLink as Figures | undefined;
+  const windowS = (num(dead, 'windowMs') ?? Number.NaN) / 1000;
+  return dead?.noticed === true
+    ? `noticed in ${fmt(num(dead, 'afterMs'))} ms`
+    : `not noticed in ${fmt(windowS)} s`;
+};
+const never = (storm: Figures | undefined): string => {
+  const count = num(storm, 'neverRetried') ?? 0;
+  return count > 0 ? ` (${count} never in ${fmt((num(storm, 'waitMs') ?? Number.NaN) / 1000)} s)` : '';
+};
+const stormTimesCell = (peer: Figures): string => {
+  const storm = peer.storm as Figures | undefined;
+  return `${fmt(num(storm, 'minMs'))} / ${fmt(num(storm, 'medianMs'))} / ${fmt(num(storm, 'maxMs'))}${never(storm)}`;
+};
+const stormShareCell = (peer: Figures): string =>
+  `${fmt((num(peer.storm as Figures | undefined, 'maxShare') ?? Number.NaN) * 100)} %`;
 
 const rows: Array<[metric: string, row: Row]> = [
   [
@@ -80,6 +112,7 @@ const rows: Array<[metric: string, row: Row]> = [
       target: '≤ 2 250 (1 s + 1 s + 250 ms)',
     },
   ],
+  ...peerRows(deadLinkCell, '(peer; waited 10 s)'),
   [
     'storm',
     {
@@ -88,6 +121,7 @@ const rows: Array<[metric: string, row: Row]> = [
       target: 'spread over the backoff',
     },
   ],
+  ...peerRows(stormTimesCell, '(peer)'),
   [
     'storm',
     {
@@ -105,6 +139,7 @@ const rows: Array<[metric: string, row: Row]> = [
       target: '(for comparison)',
     },
   ],
+  ...peerRows(stormShareCell, '(peer)'),
   [
     'leak',
     {
@@ -185,8 +220,11 @@ export default function report(): void {
     ? (JSON.parse(readFileSync(sizePath, 'utf8')) as { rows: Array<{ name: string; gzip: number }> })
     : undefined;
   if (size) {
-    out.push('', 'size, min+gzip (eventemitter3 included)');
-    for (const row of size.rows) out.push(`  ${row.name.padEnd(48)} ${(row.gzip / 1024).toFixed(2)} KB`);
+    out.push(
+      '',
+      'size, min+gzip (ours with eventemitter3 included; peers with their dependencies, no budget)',
+    );
+    for (const row of size.rows) out.push(`  ${row.name.padEnd(56)} ${(row.gzip / 1024).toFixed(2)} KB`);
   }
   console.log(out.join('\n'));
 

@@ -2,7 +2,8 @@
 // Size of what users download, min+gzip, measured the same way every time (no network, no timing):
 // each entry is bundled from the built dist/ with eventemitter3 included, minified with terser, gzipped at
 // level 9. `node bench/size.mjs` prints the table and writes bench/results/size.json; with `--check` it fails
-// when an entry exceeds its budget in bench/budgets.json (CI runs that).
+// when an entry exceeds its budget in bench/budgets.json (CI runs that). Peers' main browser imports are
+// bundled and measured the same way, for comparison only: they have no budget and never fail the check.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -22,6 +23,37 @@ const imports = {
   'ESM everything: import *': 'export * from "reliable-socket";',
 };
 
+/** @param {string} name */
+const versionOf = (name) =>
+  JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+
+/**
+ * The peers' main browser imports, with their own dependencies, bundled like ours. `browser: true` resolves the
+ * `browser` field and export condition instead of `node`: socket.io-client needs it (without it rollup takes
+ * its Node build, with `ws` and Node's http/tls, about 28 KB); for the other peers it changes no byte, and our
+ * entries are left exactly as they were.
+ * @type {Array<{ name: string, source: string, browser?: boolean }>}
+ */
+const peers = [
+  {
+    name: `peer: reconnecting-websocket ${versionOf('reconnecting-websocket')} (default import)`,
+    source: "export { default } from 'reconnecting-websocket';",
+  },
+  {
+    name: `peer: partysocket ${versionOf('partysocket')} ({ WebSocket })`,
+    source: "export { WebSocket } from 'partysocket';",
+  },
+  {
+    name: `peer: partysocket ${versionOf('partysocket')} (default import: PartySocket)`,
+    source: "export { default } from 'partysocket';",
+  },
+  {
+    name: `peer: socket.io-client ${versionOf('socket.io-client')} ({ io })`,
+    source: "export { io } from 'socket.io-client';",
+    browser: true,
+  },
+];
+
 /** @param {string} code */
 async function minGzip(code, module = true) {
   const { code: min = '' } = await minify(code, {
@@ -34,7 +66,7 @@ async function minGzip(code, module = true) {
 }
 
 /** @param {string} source */
-async function bundle(source) {
+async function bundle(source, browser = false) {
   const build = await rollup({
     input: 'entry',
     plugins: [
@@ -44,7 +76,7 @@ async function bundle(source) {
         load: (id) => (id === 'entry' ? source : null),
       },
       // The package's own name resolves to the built dist/ through its exports map.
-      nodeResolve({ rootDir: root }),
+      nodeResolve({ rootDir: root, ...(browser && { browser }) }),
       commonjs(),
     ],
     onwarn: (warning) => {
@@ -66,14 +98,17 @@ rows.push({
   gzip: gzipSync(umd, { level: 9 }).length,
 });
 
+for (const peer of peers)
+  rows.push({ name: peer.name, peer: true, ...(await minGzip(await bundle(peer.source, peer.browser))) });
+
 const kb = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 const failures = [];
-console.log('\nsize (min+gzip, eventemitter3 included)');
+console.log('\nsize (min+gzip; ours with eventemitter3 included, peers with their dependencies)');
 for (const row of rows) {
-  const budget = budgets[row.name];
+  const budget = 'peer' in row ? undefined : budgets[row.name];
   const verdict = budget === undefined ? '' : row.gzip <= budget ? `≤ ${kb(budget)} ✓` : `> ${kb(budget)} ✗`;
   if (budget !== undefined && row.gzip > budget) failures.push(row.name);
-  console.log(`  ${row.name.padEnd(48)} ${kb(row.gzip).padStart(9)}  (min ${kb(row.min)})  ${verdict}`);
+  console.log(`  ${row.name.padEnd(56)} ${kb(row.gzip).padStart(9)}  (min ${kb(row.min)})  ${verdict}`);
 }
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
 writeFileSync(
