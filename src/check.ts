@@ -56,6 +56,24 @@ export const fn =
     return value as F | undefined;
   };
 
+/** `check`, but an absent value stays absent instead of taking a default. */
+export const optional =
+  <T>(check: Check<T>): Check<T | undefined> =>
+  (value, path) =>
+    value === undefined ? undefined : check(value, path);
+
+/** `check`, or Infinity (which then means "never" or "no limit"). */
+export const orInfinity =
+  (check: Check<number>): Check<number> =>
+  (value, path) =>
+    value === Infinity ? value : check(value, path);
+
+/** A non-empty string. */
+export const text: Check<string> = (value, path) => {
+  if (typeof value !== 'string' || value === '') fail(TypeError, path, 'a non-empty string', value);
+  return value;
+};
+
 /**
  * An options object whose every key has a check: each value is checked (absent ones get their defaults), and
  * a key without a check is an error that lists the known ones — so a typo is an error, not a silent default.

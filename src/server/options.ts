@@ -1,5 +1,6 @@
 import type http from 'node:http';
 import type https from 'node:https';
+import { type Check, fail, fn, group, num, optional, orInfinity, text } from '../check.js';
 import { MAX_TIMER_MS } from '../timer.js';
 import type { AuthorizeResult } from './types.js';
 
@@ -72,94 +73,49 @@ export interface ResolvedServerOptions {
   closeTimeoutMs: number;
 }
 
-const KEYS: ReadonlyArray<keyof ReliableSocketServerOptions> = [
-  'server',
-  'port',
-  'host',
-  'path',
-  'authorize',
-  'maxPayload',
-  'pingIntervalMs',
-  'maxMalformedFrames',
-  'closeTimeoutMs',
-];
-
-const show = (value: unknown): string =>
-  typeof value === 'string'
-    ? JSON.stringify(value)
-    : typeof value === 'function'
-      ? 'a function'
-      : String(value);
-
-function fail(
-  error: TypeErrorConstructor | RangeErrorConstructor,
-  name: string,
-  expected: string,
-  value: unknown,
-): never {
-  throw new error(
-    `reliable-socket/server: options${name ? `.${name}` : ''} must be ${expected}, got ${show(value)}`,
-  );
+/** The options as checked, before the rules that involve two of them. */
+interface Checked extends Omit<ResolvedServerOptions, 'listen'> {
+  port: number | undefined;
+  host: string | undefined;
 }
 
-/** Checks an integer option; `undefined` gives the fallback; `infinite` allows Infinity. */
-function integer(
-  value: unknown,
-  name: string,
-  fallback: number,
-  min: number,
-  max: number,
-  infinite = false,
-): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, name, 'a number', value);
-  if (!(infinite && value === Infinity) && !(Number.isInteger(value) && value >= min && value <= max)) {
-    fail(RangeError, name, `an integer from ${min} to ${max}${infinite ? ', or Infinity' : ''}`, value);
+const isHttpServer: Check<http.Server | https.Server | undefined> = (value, path) => {
+  if (
+    value !== undefined &&
+    !(value && typeof value === 'object' && typeof (value as http.Server).on === 'function')
+  ) {
+    fail(TypeError, path, 'an http.Server or https.Server', value);
   }
-  return value;
-}
+  return value as http.Server | https.Server | undefined;
+};
 
-function string(value: unknown, name: string): string | undefined {
-  if (value !== undefined && (typeof value !== 'string' || value === ''))
-    fail(TypeError, name, 'a non-empty string', value);
-  return value as string | undefined;
-}
+const pathname: Check<string> = (value, path) => {
+  const given = text(value, path);
+  if (!given.startsWith('/')) fail(TypeError, path, 'a pathname starting with "/"', value);
+  return given;
+};
 
 /** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value. */
 export function resolveServerOptions(options: ReliableSocketServerOptions): ResolvedServerOptions {
-  if (options === null || typeof options !== 'object') fail(TypeError, '', 'an object', options);
-  for (const key of Object.keys(options)) {
-    if (!KEYS.includes(key as keyof ReliableSocketServerOptions))
-      throw new TypeError(
-        `reliable-socket/server: options has no option "${key}" (known: ${KEYS.join(', ')})`,
-      );
-  }
-  const { server, port, authorize } = options;
-  if ((server === undefined) === (port === undefined)) {
+  const o = group<Checked>(options, 'options', {
+    server: isHttpServer,
+    port: optional(num(0, 0, 65_535, true)),
+    host: optional(text),
+    path: optional(pathname),
+    authorize: fn(),
+    maxPayload: num(1024 * 1024, 1, 2 ** 32, true),
+    pingIntervalMs: orInfinity(num(30_000, 1, MAX_TIMER_MS, true)),
+    maxMalformedFrames: orInfinity(num(10, 0, 2 ** 32, true)),
+    closeTimeoutMs: num(1000, 0, MAX_TIMER_MS, true),
+  });
+  if ((o.server === undefined) === (o.port === undefined)) {
     throw new TypeError(
-      'reliable-socket/server: pass exactly one of options.server (to attach to your HTTP server) and options.port (to listen on a port)',
+      'reliable-socket: pass exactly one of options.server (to attach to your HTTP server) and options.port (to listen on a port)',
     );
   }
-  if (server !== undefined && (typeof server !== 'object' || typeof server.on !== 'function'))
-    fail(TypeError, 'server', 'an http.Server or https.Server', server);
-  if (server !== undefined && options.host !== undefined)
-    throw new TypeError('reliable-socket/server: options.host only applies with options.port');
-  const path = string(options.path, 'path');
-  if (path !== undefined && !path.startsWith('/'))
-    fail(TypeError, 'path', 'a pathname starting with "/"', path);
-  if (authorize !== undefined && typeof authorize !== 'function')
-    fail(TypeError, 'authorize', 'a function', authorize);
-  return {
-    listen:
-      port === undefined
-        ? undefined
-        : { port: integer(port, 'port', 0, 0, 65_535), host: string(options.host, 'host') ?? '127.0.0.1' },
-    server,
-    path,
-    authorize,
-    maxPayload: integer(options.maxPayload, 'maxPayload', 1024 * 1024, 1, 2 ** 32),
-    pingIntervalMs: integer(options.pingIntervalMs, 'pingIntervalMs', 30_000, 1, MAX_TIMER_MS, true),
-    maxMalformedFrames: integer(options.maxMalformedFrames, 'maxMalformedFrames', 10, 0, 2 ** 32, true),
-    closeTimeoutMs: integer(options.closeTimeoutMs, 'closeTimeoutMs', 1000, 0, MAX_TIMER_MS),
-  };
+  if (o.server !== undefined && o.host !== undefined) {
+    throw new TypeError('reliable-socket: options.host only applies with options.port');
+  }
+  const { port, host, ...rest } = o;
+  return { ...rest, listen: port === undefined ? undefined : { port, host: host ?? '127.0.0.1' } };
 }
