@@ -1,17 +1,10 @@
 import { Channel, type ChannelHost, type RequestOptions } from './channel.js';
 import type { DropReason, IncomingData } from './events.js';
-import type { FrameLayer } from './frame-layer.js';
+import type { DirectSend, FrameLayer, LayerHost } from './frame-layer.js';
 import { decodeServerFrame, encode } from './protocol.js';
 import { Requests } from './requests.js';
 import type { SendResult } from './send-queue.js';
 import type { Outcome, Validator } from './validator.js';
-
-/** What the channel layer needs from its socket. */
-export interface HubSocket {
-  /** The socket's own `send()`: sends when open, queues otherwise. */
-  send(frame: string): SendResult;
-  isOpen(): boolean;
-}
 
 /**
  * The channel layer of one socket: subscriptions counted per channel name (one subscribe frame however many
@@ -21,9 +14,15 @@ export interface HubSocket {
 export class ChannelHub implements ChannelHost, FrameLayer {
   readonly #views = new Map<string, Set<Channel<unknown, unknown>>>();
   readonly #requests: Requests;
+  /** The new connection while `onOpen` runs: requests go out on it at once (onOpen may await them). */
+  #opening: DirectSend | undefined;
 
-  constructor(readonly socket: HubSocket) {
-    this.#requests = new Requests((frame) => socket.send(frame));
+  constructor(readonly socket: LayerHost) {
+    this.#requests = new Requests({
+      send: (frame) => (this.#opening?.(frame) ? 'sent' : socket.send(frame)),
+      queued: (frame) => socket.queued(frame),
+      withdraw: (frame) => socket.withdraw(frame),
+    });
   }
 
   /** A new view of channel `name`; the first view of a name subscribes. */
@@ -47,7 +46,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     if (views.size === 0) {
       this.#views.set(name, views);
       // While not open, the subscription goes out with all the others on the next connection.
-      if (this.socket.isOpen()) this.socket.send(encode({ type: 'subscribe', channel: name }));
+      if (this.socket.state === 'open') this.socket.send(encode({ type: 'subscribe', channel: name }));
     }
     views.add(channel as Channel<unknown, unknown>);
     return channel;
@@ -57,7 +56,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     const views = this.#views.get(channel.name);
     if (!views?.delete(channel) || views.size > 0) return;
     this.#views.delete(channel.name);
-    if (this.socket.isOpen()) this.socket.send(encode({ type: 'unsubscribe', channel: channel.name }));
+    if (this.socket.state === 'open')
+      this.socket.send(encode({ type: 'unsubscribe', channel: channel.name }));
   }
 
   send(channel: string, data: unknown): SendResult {
@@ -80,25 +80,31 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     if (frame?.type !== 'message') return false;
     const views = this.#views.get(frame.channel);
     if (!views) return false;
-    for (const view of views) view.deliver(frame.data);
+    for (const view of views) {
+      // A listener may have closed the socket: like the socket itself, deliver nothing after that.
+      if (this.socket.state === 'closing' || this.socket.state === 'closed') break;
+      view.deliver(frame.data);
+    }
     return true;
   }
 
+  opening(send: DirectSend): void {
+    this.#opening = send;
+  }
+
   /** A new connection, before the queue flushes: subscribe to every channel in use, on it directly. */
-  connected(send: (frame: string) => void): void {
+  connected(send: DirectSend): void {
+    this.#opening = undefined;
     for (const channel of this.#views.keys()) send(encode({ type: 'subscribe', channel }));
   }
 
-  /** The queue went out on the new connection, queued requests with it. */
-  flushed(): void {
-    this.#requests.flushed();
-  }
-
   lost(): void {
+    this.#opening = undefined;
     this.#requests.lost();
   }
 
   closed(): void {
+    this.#opening = undefined;
     this.#requests.closed();
   }
 

@@ -72,8 +72,19 @@ export class Connection {
     if (!this.#ended) this.#timer.clear();
   }
 
-  send(data: OutgoingData): void {
+  /** Whether the native socket is OPEN: after a close frame it is CLOSING, and its `send()` discards data. */
+  get isOpen(): boolean {
+    return this.#ws.readyState === 1;
+  }
+
+  /**
+   * Hands a frame to the native socket if it is OPEN; false (nothing sent) otherwise. A CLOSING socket's
+   * `send()` throws nothing and sends nothing, so the state is checked first.
+   */
+  send(data: OutgoingData): boolean {
+    if (this.#ended || !this.isOpen) return false;
     this.#ws.send(data);
+    return true;
   }
 
   /** Pings now to check the link (no-op without a heartbeat, or if a ping is already out). */

@@ -1,5 +1,8 @@
 import { EventEmitter } from 'eventemitter3';
 
+/** Listener count of one event at which a likely leak is reported (once, on the console). */
+const LISTENER_WARNING_AT = 101;
+
 /** An event map: event name → the arguments its listeners receive. (Mapped, so interfaces qualify.) */
 export type EventMap<Events> = { [E in keyof Events]: unknown[] };
 
@@ -25,6 +28,19 @@ export class Emitter<Events extends EventMap<Events>> {
 
   /** Calls `listener` on every `event` until the returned function is called. */
   on<E extends keyof Events & string>(event: E, listener: (...args: Events[E]) => void): () => void {
+    return this.#add(event, listener, false);
+  }
+
+  /** Calls `listener` on the next `event` only; the returned function removes it before that. */
+  once<E extends keyof Events & string>(event: E, listener: (...args: Events[E]) => void): () => void {
+    return this.#add(event, listener, true);
+  }
+
+  #add<E extends keyof Events & string>(
+    event: E,
+    listener: (...args: Events[E]) => void,
+    once: boolean,
+  ): () => void {
     // Each listener is wrapped once, here, so that emit() can use eventemitter3's allocation-free path:
     // `message` is emitted once per inbound frame.
     const isolated = (...args: Events[E]): void => {
@@ -34,7 +50,13 @@ export class Emitter<Events extends EventMap<Events>> {
         this.failed(error, event);
       }
     };
-    this.#events.on(event, isolated);
+    this.#events[once ? 'once' : 'on'](event, isolated);
+    // The usual leak: `on()` in a function that runs per reconnect or per render, its unsubscribe dropped.
+    if (this.#events.listenerCount(event) === LISTENER_WARNING_AT) {
+      globalThis.console?.warn(
+        `reliable-socket: ${LISTENER_WARNING_AT} listeners of "${event}" on one emitter — a leak? on() and once() return the only function that removes a listener`,
+      );
+    }
     return () => void this.#events.off(event, isolated);
   }
 

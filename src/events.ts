@@ -26,8 +26,12 @@ export interface CloseInfo extends CloseDetails {
   willReconnect: boolean;
 }
 
-/** Why a queued or sent frame was dropped: the queue overflowed, or `close()` settled the queue. */
-export type DropReason = 'overflow' | 'closed';
+/**
+ * Why a frame was dropped unsent: the queue overflowed (`overflow`), `close()` settled the queue (`closed`), or
+ * the WebSocket implementation threw when a queued frame was handed to it (`error`; the exception is reported
+ * with `reportError`).
+ */
+export type DropReason = 'overflow' | 'closed' | 'error';
 
 /** A change of {@link SocketState}, with what caused it. */
 export interface StateChange {

@@ -1,4 +1,24 @@
 import type { DropReason, IncomingData, OutgoingData } from './events.js';
+import type { SendResult } from './send-queue.js';
+import type { SocketState } from './state.js';
+
+/** Writes a frame on one connection now; false when that connection can no longer take it. */
+export type DirectSend = (frame: string) => boolean;
+
+/**
+ * What a {@link FrameLayer} may ask of its socket.
+ * @internal
+ */
+export interface LayerHost {
+  /** The socket's own `send()`: sends when open, queues otherwise. */
+  send(frame: string): SendResult;
+  /** Takes a frame back out of the queue (a request that settled before it went out); whether it was there. */
+  withdraw(frame: string): boolean;
+  /** Whether a frame is still waiting in the queue. */
+  queued(frame: string): boolean;
+  /** The socket's state. */
+  readonly state: SocketState;
+}
 
 /**
  * A protocol carried on the raw frames — the channel layer of {@link ReliableSocket}. The core tells it about
@@ -9,10 +29,13 @@ import type { DropReason, IncomingData, OutgoingData } from './events.js';
 export interface FrameLayer {
   /** Takes an inbound frame that belongs to the layer; false for anything else, which goes to `message`. */
   receive(data: IncomingData): boolean;
-  /** A new connection, after `onOpen` and before the queue flushes: the layer's frames go first, on it. */
-  connected(send: (frame: string) => void): void;
-  /** The queue went out on the new connection. */
-  flushed(): void;
+  /**
+   * A connection completed its handshake and `onOpen` is about to run: until {@link connected} or {@link lost},
+   * `send` writes on it directly, ahead of the queue (so that `onOpen` can await a request).
+   */
+  opening(send: DirectSend): void;
+  /** `onOpen` is done and the queue is about to flush: the layer's frames go first, on `send`. */
+  connected(send: DirectSend): void;
   /** The connection was lost. */
   lost(): void;
   /** The socket closed for good. */

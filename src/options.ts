@@ -137,7 +137,10 @@ export interface QueueOptions {
 
 /** What the {@link ReliableSocketOptions.onOpen} hook receives. */
 export interface OpenContext {
-  /** Sends a frame on the new connection now, ahead of the queue. */
+  /**
+   * Sends a frame on the new connection now, ahead of the queue. Sends nothing if that connection is already
+   * closing: the attempt then fails, and `onOpen` runs again on the next one.
+   */
   send(data: OutgoingData): void;
   /** 1 for the first connection, then 2, 3, … for each reconnection. */
   connection: number;
@@ -188,6 +191,8 @@ export interface ReliableSocketOptions {
    * Runs after every (re)connection, before the queue is flushed and before `open` is emitted. Send
    * authentication or re-subscription frames here; return a promise to hold the flush until it settles. If it
    * throws or rejects, the connection is dropped and retried. It counts against `connectTimeoutMs`.
+   * While it runs, channel requests (`socket.channel(name).request()`) go out at once on the new connection, so
+   * it may await one (to authenticate, say); every other frame sent meanwhile waits in the queue until it is done.
    * @default none
    */
   onOpen?: ((context: OpenContext) => void | Promise<void>) | undefined;

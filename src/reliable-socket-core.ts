@@ -1,6 +1,6 @@
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
 import { Connection } from './connection.js';
-import { Emitter } from './emitter.js';
+import { Emitter, report } from './emitter.js';
 import {
   OnOpenError,
   QueueFullError,
@@ -10,7 +10,7 @@ import {
   UrlError,
 } from './errors.js';
 import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
-import type { FrameLayer } from './frame-layer.js';
+import type { FrameLayer, LayerHost } from './frame-layer.js';
 import type { ReliableSocketOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
 import { Retries } from './retries.js';
@@ -20,12 +20,21 @@ import { Timer } from './timer.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
+/** An event and its arguments, as announced after a transition. */
+type Announced = {
+  [E in keyof ReliableSocketEvents]: [E, ...ReliableSocketEvents[E]];
+}[keyof ReliableSocketEvents];
+
 /**
  * A WebSocket that stays connected, for raw frames. It notices a dead link with an application-level
  * heartbeat, reconnects with exponential backoff and jitter, queues frames sent while not open and flushes them
  * in order before `open` is emitted, and never drops a frame without a `drop` event. {@link ReliableSocket}
  * adds typed channels on top; import this class instead when you do not need them, and bundlers leave the
  * channel code out.
+ *
+ * Listeners may call back into the socket (`close()`, `reconnect()`, `send()`) from inside any event: every
+ * transition finishes its own bookkeeping (state, timers, connection, queue) before any listener runs, and
+ * stops announcing as soon as a listener has moved the socket on.
  *
  * @example
  * ```ts
@@ -43,19 +52,21 @@ export class ReliableSocketCore {
   /** The socket's one wait: the retry delay while `reconnecting`, the URL function's deadline while `connecting`. */
   readonly #timer = new Timer();
   readonly #unwatch: () => void;
+  readonly #retries: Retries;
   #state: SocketState = 'connecting';
+  /**
+   * Counts transitions and attempts. An announcement, a URL function's answer or a deferred failure belongs to
+   * the step it was made in, and is dropped once the socket has moved on (a listener called `close()`…).
+   */
+  #step = 0;
   #connection: Connection | undefined;
   #url = '';
-  readonly #retries: Retries;
   /** Connections established so far. */
   #connections = 0;
-  /** Tells the current attempt from a superseded one still awaiting its URL. */
-  #attemptId = 0;
-  /**
-   * The protocol layered on the frames, if any (set by {@link ReliableSocket} on its first channel).
-   * @internal
-   */
-  protected layer: FrameLayer | undefined;
+  /** Dropped frames not yet reported; reported in order, also when a `drop` listener re-enters. */
+  readonly #drops: Array<[OutgoingData, DropReason]> = [];
+  /** The protocol layered on the frames, if any (see {@link attach}). */
+  #layer: FrameLayer | undefined;
 
   /**
    * Starts connecting at once.
@@ -105,12 +116,13 @@ export class ReliableSocketCore {
   }
 
   /**
-   * Sends a frame when open; otherwise queues it, to be sent in order right after the next connection opens.
-   * A frame handed to a connection that then dies may be lost, as with any WebSocket: use request/response or
-   * your own acknowledgements where that matters.
+   * Sends a frame when open; otherwise queues it (binary data is copied, as the native `send()` does), to be
+   * sent in order right after the next connection opens. A frame handed to a connection that then dies may be
+   * lost, as with any WebSocket: use request/response or your own acknowledgements where that matters.
    * @returns `'sent'`, `'queued'`, or `'dropped'` (queue full with `overflow: 'drop-newest'`, or queueing
    *   disabled); every dropped frame is also reported by a `drop` event.
    * @throws {SocketClosedError} after `close()`. {@link QueueFullError} when full with `overflow: 'throw'`.
+   *   TypeError for data the native socket cannot send (or a detached buffer).
    */
   send(data: OutgoingData): SendResult {
     if (
@@ -121,14 +133,12 @@ export class ReliableSocketCore {
         `reliable-socket: send() takes a string, Blob, ArrayBuffer or typed array, got ${data === null ? 'null' : typeof data} (JSON.stringify objects first)`,
       );
     }
-    if (this.#state === 'open') {
-      this.#connection!.send(data);
-      return 'sent';
-    }
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
+    // Open, but the native socket may already be CLOSING (the server's close frame is in): then queue.
+    if (this.#state === 'open' && this.#connection?.send(data)) return 'sent';
     const result = this.#queue.push(data);
     if (!result) throw new QueueFullError();
-    for (const frame of result.dropped) this.#dropped(frame, 'overflow');
+    this.#drop(result.dropped, 'overflow');
     return result.queued ? 'queued' : 'dropped';
   }
 
@@ -150,13 +160,15 @@ export class ReliableSocketCore {
       throw new RangeError('reliable-socket: close() reason must be at most 123 bytes of UTF-8');
     }
     const connection = this.#connection;
-    if (connection) {
-      this.#stop('closing', 'close()');
-      const { heartbeat, connectTimeoutMs } = this.#options;
-      connection.close(code, reason, heartbeat ? heartbeat.timeoutMs : connectTimeoutMs);
-    } else {
+    if (!connection) {
       this.#finish({ code, reason, wasClean: true }, 'close()');
+      return;
     }
+    const announce = this.#stop('closing', 'close()');
+    const { heartbeat, connectTimeoutMs } = this.#options;
+    connection.close(code, reason, heartbeat ? heartbeat.timeoutMs : connectTimeoutMs);
+    announce();
+    this.#reportDrops();
   }
 
   /**
@@ -170,21 +182,28 @@ export class ReliableSocketCore {
     this.#timer.clear();
     this.#release('reconnect()');
     this.#retries.ended();
-    if (this.#state !== 'connecting') this.#setState('connecting', 'reconnect()');
-    this.#connect();
-    if (wasOpen)
-      this.#emit('close', { code: 1006, reason: 'reconnect()', wasClean: false, willReconnect: true });
+    if (this.#state === 'connecting') {
+      this.#step++; // the attempt under way is superseded
+      this.#connect();
+      return;
+    }
+    const close: Announced = [
+      'close',
+      { code: 1006, reason: 'reconnect()', wasClean: false, willReconnect: true },
+    ];
+    if (this.#moveTo('connecting', 'reconnect()')(...(wasOpen ? [close] : []))) this.#connect();
   }
 
   /**
-   * Resolves when the socket is open (at once if it is). Rejects with {@link SocketClosedError} if it closes for
-   * good first, or with the signal's reason when `signal` aborts.
+   * Resolves when the socket is open — at once if it is, unless `next` asks for the next `open` event (after a
+   * reconnection). Rejects with {@link SocketClosedError} if it closes for good first, or with the signal's
+   * reason when `signal` aborts. Leaves no listener behind however it settles.
    */
-  whenOpen(options?: { signal?: AbortSignal | undefined }): Promise<void> {
+  whenOpen(options?: { signal?: AbortSignal | undefined; next?: boolean | undefined }): Promise<void> {
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
       if (signal?.aborted) return reject(signal.reason);
-      if (this.#state === 'open') return resolve();
+      if (this.#state === 'open' && !options?.next) return resolve();
       if (this.#state === 'closing' || this.#state === 'closed') return reject(new SocketClosedError());
       const settle = (outcome: () => void): void => {
         unsubscribe();
@@ -201,8 +220,9 @@ export class ReliableSocketCore {
   }
 
   /**
-   * Calls `listener` on every `event` until the returned function is called. Listeners are isolated as on a
-   * native EventTarget: one that throws is reported (`reportError`) and the others still run.
+   * Calls `listener` on every `event` until the returned function is called — the only way to remove it. A
+   * listener is isolated as on a native EventTarget: one that throws is reported (`reportError`) and the others
+   * still run. More than 100 listeners of one event are reported on the console: usually a leak.
    * @example
    * ```ts
    * const off = socket.on('state', ({ from, to, reason }) => console.log(`${from} → ${to}: ${reason}`));
@@ -216,50 +236,106 @@ export class ReliableSocketCore {
     return this.#events.on(event, listener);
   }
 
+  /**
+   * Calls `listener` on the next `event` only, then forgets it; the returned function removes it before that.
+   * @example
+   * ```ts
+   * socket.once('open', () => console.log('back online'));
+   * ```
+   */
+  once<E extends keyof ReliableSocketEvents>(
+    event: E,
+    listener: (...args: ReliableSocketEvents[E]) => void,
+  ): () => void {
+    return this.#events.once(event, listener);
+  }
+
+  /**
+   * Layers a protocol on the frames (channels, in {@link ReliableSocket}); called once.
+   * @internal
+   */
+  protected attach(layer: (host: LayerHost) => FrameLayer): void {
+    const socket = this;
+    const attached = layer({
+      send: (frame) => this.send(frame),
+      withdraw: (frame) => this.#queue.withdraw(frame),
+      queued: (frame) => this.#queue.includes(frame),
+      get state() {
+        return socket.#state;
+      },
+    });
+    this.#layer = attached;
+    // Attached inside onOpen (the first channel() call is there): the layer joins the connection's onOpen phase.
+    const connection = this.#connection;
+    if (this.#state === 'connecting' && connection?.isOpen)
+      attached.opening((frame) => connection.send(frame));
+  }
+
   #emit<E extends keyof ReliableSocketEvents>(event: E, ...args: ReliableSocketEvents[E]): void {
     this.#events.emit(event, ...args);
   }
 
-  #receive(data: IncomingData): void {
-    if (!this.layer?.receive(data)) this.#emit('message', data);
-  }
-
-  #dropped(data: OutgoingData, reason: DropReason): void {
-    this.layer?.dropped(data, reason);
-    this.#emit('drop', data, reason);
-  }
-
-  #setState(to: SocketState, reason: string): void {
+  /**
+   * Moves to `to` and returns the function that announces it: `state`, then `events` in order — each only while
+   * no listener has moved the socket on meanwhile — and says whether the socket is still where it moved to.
+   * Callers finish their bookkeeping before announcing, and carry on only if it says yes.
+   */
+  #moveTo(to: SocketState, reason: string): (...events: Announced[]) => boolean {
     const from = this.#state;
     checkTransition(from, to);
     this.#state = to;
-    this.#emit('state', { from, to, reason });
+    const step = ++this.#step;
+    return (...events) => {
+      for (const [event, ...args] of [['state', { from, to, reason }], ...events] as Announced[]) {
+        if (step !== this.#step) break;
+        this.#events.emit(event, ...(args as [never]));
+      }
+      return step === this.#step;
+    };
+  }
+
+  #receive(data: IncomingData): void {
+    // As on the native socket, nothing is delivered once close() has been called.
+    if (this.#state === 'closing' || this.#state === 'closed') return;
+    if (!this.#layer?.receive(data)) this.#emit('message', data);
+  }
+
+  #drop(frames: OutgoingData[], reason: DropReason): void {
+    for (const frame of frames) this.#drops.push([frame, reason]);
+    this.#reportDrops();
+  }
+
+  /** Reports every unreported drop, oldest first; a listener that re-enters finds the rest still in line. */
+  #reportDrops(): void {
+    for (let next = this.#drops.shift(); next; next = this.#drops.shift()) {
+      this.#layer?.dropped(...next);
+      this.#emit('drop', ...next);
+    }
   }
 
   /** Starts an attempt (the state is `connecting`): resolves the URL, then opens a connection to it. */
   #connect(): void {
-    const id = ++this.#attemptId;
+    const step = this.#step;
     const provider = this.#urlProvider;
     if (typeof provider !== 'function') {
-      this.#open(this.#url);
+      this.#open(this.#url, step);
       return;
     }
-    const current = (): boolean => id === this.#attemptId && this.#state === 'connecting';
     const fail = (cause: unknown): void => {
-      if (current()) this.#failAttempt(new UrlError(cause), 'URL function failed');
+      if (step === this.#step) this.#failAttempt(new UrlError(cause), 'URL function failed');
     };
     this.#timer.set(() => fail(new Error('no URL within connectTimeoutMs')), this.#options.connectTimeoutMs);
     new Promise<string | URL>((resolve) => resolve(provider()))
       .then((url) => resolveUrl(url, "the URL function's result"))
       .then((url) => {
-        if (!current()) return;
+        if (step !== this.#step) return;
         this.#timer.clear();
         this.#url = url;
-        this.#open(url);
+        this.#open(url, step);
       }, fail);
   }
 
-  #open(url: string): void {
+  #open(url: string, step: number): void {
     try {
       const connection: Connection = new Connection(url, this.#options, {
         opened: () => this.#opened(connection),
@@ -269,48 +345,68 @@ export class ReliableSocketCore {
       });
       this.#connection = connection;
     } catch (cause) {
-      // The native constructor refused the URL (scheme, port…): as good as a failed attempt.
-      this.#failAttempt(new UrlError(cause), 'WebSocket constructor threw');
+      // The native constructor refused the URL (scheme, port…): as good as a failed attempt. Reported from a
+      // microtask, so that listeners attached right after `new` hear about a first attempt failing.
+      queueMicrotask(() => {
+        if (step === this.#step) this.#failAttempt(new UrlError(cause), 'WebSocket constructor threw');
+      });
     }
   }
 
   /** Handshake done: run onOpen (it may send, and may hold the flush), then flush and announce `open`. */
   #opened(connection: Connection): void {
+    const send = (frame: string): boolean => connection.send(frame);
+    this.#layer?.opening(send);
     const { onOpen } = this.#options;
     if (!onOpen) {
       this.#established(connection);
       return;
     }
     const context = {
-      send: (data: OutgoingData) => connection.send(data),
+      send: (data: OutgoingData) => void connection.send(data),
       connection: this.#connections + 1,
     };
     new Promise<void>((resolve) => resolve(onOpen(context))).then(
       () => this.#established(connection),
       (cause) => {
-        if (connection !== this.#connection || this.#state !== 'connecting') return;
-        this.#release('onOpen failed');
-        this.#failAttempt(new OnOpenError(cause), 'onOpen failed');
+        if (connection === this.#connection && this.#state === 'connecting')
+          this.#failAttempt(new OnOpenError(cause), 'onOpen failed');
       },
     );
   }
 
   #established(connection: Connection): void {
-    if (connection !== this.#connection || this.#state !== 'connecting') return;
+    const current = (): boolean => connection === this.#connection && this.#state === 'connecting';
+    // A native socket that is already CLOSING (the server closed right after the handshake) would swallow the
+    // queue without a word: keep the frames, and let its close event (or the connect timeout) end the attempt.
+    if (!current() || !connection.isOpen) return;
     connection.established();
     this.#connections++;
     this.#retries.opened();
-    const send = (data: OutgoingData): void => connection.send(data);
-    this.layer?.connected(send);
-    for (const data of this.#queue.drain()) send(data);
-    this.layer?.flushed();
-    this.#setState('open', 'connected');
-    this.#emit('open');
+    this.#layer?.connected((frame) => connection.send(frame));
+    this.#flush(connection);
+    // A `drop` listener (a frame the implementation refused) may have moved the socket on.
+    if (current()) this.#moveTo('open', 'connected')(['open']);
   }
 
+  /** Sends the queue, oldest first. A frame the implementation throws on is reported and dropped, not lost. */
+  #flush(connection: Connection): void {
+    for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
+      try {
+        if (connection.send(data)) continue;
+        this.#queue.unshift(data); // not accepted: it waits for the next connection
+        return;
+      } catch (error) {
+        report(error);
+        this.#drop([data], 'error');
+      }
+    }
+  }
+
+  /** The attempt under way failed (state `connecting`): let go of it, and retry or close for good. */
   #failAttempt(error: ReliableSocketError, reason: string): void {
-    this.#emit('error', error);
-    if (this.#state === 'connecting') this.#lost({ code: 1006, reason, wasClean: false });
+    this.#release(reason);
+    this.#lost({ code: 1006, reason, wasClean: false }, error);
   }
 
   /** The connection ended by itself: finish a close() in progress, or decide about retrying. */
@@ -321,32 +417,43 @@ export class ReliableSocketCore {
     else this.#lost(details);
   }
 
-  /** Lets go of the current connection (abandoning it if it is still live); requests sent on it fail. */
+  /** Lets go of the current connection (abandoning it if it is still live); the layer hears it is lost. */
   #release(abandonReason?: string): void {
-    if (abandonReason) this.#connection?.abandon(abandonReason);
+    if (!this.#connection) return;
+    if (abandonReason) this.#connection.abandon(abandonReason);
     this.#connection = undefined;
-    this.layer?.lost();
+    this.#layer?.lost();
   }
 
-  /** An attempt failed or a connection was lost: retry after a backoff delay, or close for good. */
-  #lost(details: CloseDetails): void {
-    const next = this.#retries.next(details);
-    if (typeof next === 'string') {
-      const error = next === 'exhausted' ? new RetriesExhaustedError(this.#retries.count) : undefined;
-      this.#finish(details, 'connection lost', error);
+  /**
+   * An attempt failed or a connection was lost: close for good if the policy says so; otherwise move to
+   * `reconnecting` first — the app's hooks (`shouldReconnect`, `delay`) then run in that state — and wait.
+   */
+  #lost(details: CloseDetails, error?: ReliableSocketError): void {
+    const verdict = this.#retries.verdict(details);
+    if (verdict) {
+      const exhausted = verdict === 'exhausted' ? new RetriesExhaustedError(this.#retries.count) : undefined;
+      this.#finish(details, 'connection lost', error, exhausted);
       return;
     }
-    this.#setState('reconnecting', details.reason || `closed with code ${details.code}`);
+    const announce = this.#moveTo('reconnecting', details.reason || `closed with code ${details.code}`);
+    const step = this.#step;
+    if (!announce(...(error ? [['error', error] as Announced] : []))) return;
+    const next = this.#retries.schedule(details);
+    if (step !== this.#step) return; // a hook called close() or reconnect()
+    if (next === 'final') {
+      this.#finish(details, 'shouldReconnect() said no');
+      return;
+    }
     this.#timer.set(() => this.#retry(), next.delayMs);
     this.#emit('close', { ...details, willReconnect: true });
-    if (this.#state === 'reconnecting') this.#emit('reconnecting', next);
+    if (step === this.#step) this.#emit('reconnecting', next);
   }
 
   /** Retry time: connect, unless the browser is offline, in which case the `online` event will call again. */
   #retry(): void {
     if (isOffline()) return;
-    this.#setState('connecting', 'retry');
-    this.#connect();
+    if (this.#moveTo('connecting', 'retry')()) this.#connect();
   }
 
   #onLifeEvent(event: LifeEvent): void {
@@ -357,19 +464,23 @@ export class ReliableSocketCore {
     }
   }
 
-  /** Stops everything the socket owns and settles the queue, moving to `closing` or `closed`. */
-  #stop(to: 'closing' | 'closed', reason: string): void {
+  /**
+   * Stops everything the socket owns and settles the queue (its frames become drops to report), moving to
+   * `closing` or `closed`; returns the announcement of that move.
+   */
+  #stop(to: 'closing' | 'closed', reason: string): () => void {
     this.#timer.clear();
     this.#unwatch();
-    const dropped = this.#queue.drain();
-    this.#setState(to, reason);
-    for (const data of dropped) this.#dropped(data, 'closed');
-    this.layer?.closed();
+    for (const frame of this.#queue.drain()) this.#drops.push([frame, 'closed']);
+    const announce = this.#moveTo(to, reason);
+    this.#layer?.closed();
+    return announce;
   }
 
-  #finish(details: CloseDetails, reason: string, error?: ReliableSocketError): void {
-    this.#stop('closed', reason);
-    if (error) this.#emit('error', error);
+  #finish(details: CloseDetails, reason: string, ...errors: Array<ReliableSocketError | undefined>): void {
+    this.#stop('closed', reason)();
+    this.#reportDrops();
+    for (const error of errors) if (error) this.#emit('error', error);
     this.#emit('close', { ...details, willReconnect: false });
   }
 }

@@ -47,10 +47,7 @@ export class ReliableSocket<
     name: K,
     options?: ChannelOptions<T>,
   ): Channel<T, Outbound<Out, K>> {
-    if (!this.#hub) {
-      this.#hub = new ChannelHub({ send: (frame) => this.send(frame), isOpen: () => this.state === 'open' });
-      this.layer = this.#hub;
-    }
-    return this.#hub.open(name, options?.validate);
+    if (!this.#hub) this.attach((host) => (this.#hub = new ChannelHub(host)));
+    return this.#hub!.open(name, options?.validate);
   }
 }

@@ -17,25 +17,34 @@ import type { Outcome } from './validator.js';
 type Accept = (data: unknown) => Outcome<unknown> | Promise<Outcome<unknown>>;
 
 interface Pending {
-  /** The encoded request frame, to recognise it in a `drop`. */
+  /** The encoded request frame: to find it in the queue, and to recognise it in a `drop`. */
   frame: string;
-  /** Whether it went out on the current connection (as opposed to waiting in the queue). */
-  sent: boolean;
   accept: Accept;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
+/** What {@link Requests} needs from the socket's queue. */
+export interface RequestsHost {
+  /** Sends a frame (on the connection in `onOpen`, else through the socket: sent when open, queued otherwise). */
+  send(frame: string): SendResult;
+  /** Whether a frame is still waiting in the queue. */
+  queued(frame: string): boolean;
+  /** Takes a frame back out of the queue, if it is there. */
+  withdraw(frame: string): boolean;
+}
+
 /**
- * Requests waiting for their response. Each owns a timeout timer, cleared however it settles. Which
- * connection a request went out on decides what a connection loss does to it: sent → rejected (its response
- * cannot come on another connection); still queued → kept, it goes out on the next one.
+ * Requests waiting for their response. Each owns a timeout timer, cleared however it settles. Whether a
+ * request's frame has left the queue decides what a connection loss does to it: gone out → rejected (its
+ * response cannot come on another connection); still queued → kept, it goes out on the next one. A request
+ * that settles while still queued (timeout, abort) takes its frame out of the queue: the server never sees it.
  */
 export class Requests {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
 
-  constructor(readonly send: (frame: string) => SendResult) {}
+  constructor(readonly host: RequestsHost) {}
 
   /** Sends a request; the promise settles with the response or one of the errors listed on `Channel.request`. */
   start(channel: string, data: unknown, options: RequestOptions = {}, accept: Accept): Promise<unknown> {
@@ -50,11 +59,11 @@ export class Requests {
         if (!this.#pending.delete(id)) return;
         timer.clear();
         signal?.removeEventListener('abort', abort);
+        this.host.withdraw(pending.frame);
         outcome();
       };
       const pending: Pending = {
         frame: encode({ type: 'request', id, channel, data }),
-        sent: false,
         accept,
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
@@ -63,7 +72,7 @@ export class Requests {
       timer.set(() => pending.reject(new RequestTimeoutError(timeoutMs)), timeoutMs);
       signal?.addEventListener('abort', abort);
       try {
-        pending.sent = this.send(pending.frame) === 'sent';
+        this.host.send(pending.frame);
       } catch (error) {
         pending.reject(error);
       }
@@ -88,15 +97,10 @@ export class Requests {
     return true;
   }
 
-  /** The queue was flushed on a new connection: every pending request has now been sent on it. */
-  flushed(): void {
-    for (const pending of this.#pending.values()) pending.sent = true;
-  }
-
-  /** The connection was lost: requests sent on it cannot be answered any more. */
+  /** The connection was lost: requests that went out on it cannot be answered any more. */
   lost(): void {
     for (const pending of [...this.#pending.values()])
-      if (pending.sent) pending.reject(new ConnectionLostError());
+      if (!this.host.queued(pending.frame)) pending.reject(new ConnectionLostError());
   }
 
   /** The socket closed for good. */

@@ -11,8 +11,8 @@ export interface Retry {
 
 /**
  * The retry bookkeeping of one socket: how many retries since the last stable connection, and after a loss,
- * whether to retry and when — or why not: `'final'` (reconnection off, a final close code, or
- * `shouldReconnect` said no) or `'exhausted'` (`maxRetries` used up).
+ * whether to retry and when — or why not. Two steps, so that the socket can move to `reconnecting` before app
+ * hooks run: {@link verdict} (the policy alone) and {@link schedule} (the hooks).
  */
 export class Retries {
   /** Retries since the last stable connection. */
@@ -35,14 +35,27 @@ export class Retries {
     this.#openedAt = undefined;
   }
 
-  /** After an attempt failed or a connection was lost: the next retry, or why there is none. */
-  next(details: CloseDetails): Retry | 'final' | 'exhausted' {
+  /**
+   * After an attempt failed or a connection was lost, what the policy alone says, before any hook is asked:
+   * `'final'` (reconnection off, or a final close code — checked first, so a 1008 is never reported as
+   * exhausted retries), `'exhausted'` (`maxRetries` used up), or undefined: ask {@link schedule}.
+   */
+  verdict(details: CloseDetails): 'final' | 'exhausted' | undefined {
     this.ended();
     const { policy } = this;
-    if (!policy) return 'final';
+    if (!policy || policy.finalCloseCodes.includes(details.code)) return 'final';
     if (this.count >= policy.maxRetries) return 'exhausted';
-    if (policy.finalCloseCodes.includes(details.code) || !ask(policy.shouldReconnect, true, details))
-      return 'final';
+    return undefined;
+  }
+
+  /**
+   * Asks the app's hooks (`shouldReconnect`, then `delay`) about the retry {@link verdict} allowed: the next
+   * retry, or `'final'` when `shouldReconnect` says no. Hooks that throw or answer nonsense are reported and
+   * fall back to retrying after 1 s. The delay is capped at the longest a timer can wait.
+   */
+  schedule(details: CloseDetails): Retry | 'final' {
+    const { policy } = this;
+    if (!policy || !ask(policy.shouldReconnect, true, details)) return 'final';
     const attempt = ++this.count;
     const delay = ask(policy.delay, 1000, attempt, details);
     return { attempt, delayMs: delay >= 0 ? Math.min(delay, MAX_TIMER_MS) : 1000 };

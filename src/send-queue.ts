@@ -13,6 +13,17 @@ export function byteLength(data: OutgoingData): number {
       : data.byteLength;
 }
 
+/**
+ * The frame as it must be kept: the native `send()` copies binary data at call time, so a queued typed array
+ * or ArrayBuffer is copied too — an app that reuses its buffer after `send()` must not change what goes out.
+ * Strings and Blobs are immutable. Copying a detached buffer throws a TypeError, as the native `send()` does.
+ */
+function snapshot(data: OutgoingData): OutgoingData {
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  return data;
+}
+
 /** The outcome of {@link SendQueue.push}: whether the new frame was kept, and which frames were dropped. */
 export interface PushResult {
   queued: boolean;
@@ -44,22 +55,51 @@ export class SendQueue {
   }
 
   /**
-   * Adds a frame, making room per the overflow policy. A frame that could never fit (larger than `maxBytes`,
-   * or any frame when `maxMessages` is 0) is itself dropped. With policy `throw`, returns `undefined` instead
-   * of dropping anything, and the queue is unchanged.
+   * Adds a copy of a frame (see {@link snapshot}), making room per the overflow policy. A frame that could never
+   * fit (larger than `maxBytes`, or any frame when `maxMessages` is 0) is itself dropped. With policy `throw`,
+   * returns `undefined` instead of dropping anything, and the queue is unchanged.
    */
   push(data: OutgoingData): PushResult | undefined {
-    const bytes = byteLength(data);
+    const frame = snapshot(data);
+    const bytes = byteLength(frame);
     const fits = (): boolean =>
       this.#frames.length < this.maxMessages && this.#bytes + bytes <= this.maxBytes;
-    if (fits()) return this.#add(data, bytes, []);
+    if (fits()) return this.#add(frame, bytes, []);
     if (this.overflow === 'throw') return undefined;
     if (this.overflow === 'drop-newest' || bytes > this.maxBytes || this.maxMessages === 0) {
-      return { queued: false, dropped: [data] };
+      return { queued: false, dropped: [frame] };
     }
     const dropped: OutgoingData[] = [];
-    while (!fits()) dropped.push(this.#shift());
-    return this.#add(data, bytes, dropped);
+    while (!fits()) dropped.push(this.shift()!);
+    return this.#add(frame, bytes, dropped);
+  }
+
+  /** Removes and returns the oldest frame; undefined when empty. */
+  shift(): OutgoingData | undefined {
+    const frame = this.#frames.shift();
+    if (frame) this.#bytes -= frame.bytes;
+    return frame?.data;
+  }
+
+  /** Puts a frame back at the front (one taken by {@link shift} that could not be sent after all). */
+  unshift(data: OutgoingData): void {
+    const bytes = byteLength(data);
+    this.#frames.unshift({ data, bytes });
+    this.#bytes += bytes;
+  }
+
+  /** Whether `data` (a frame as queued, compared by identity or string value) is waiting. */
+  includes(data: OutgoingData): boolean {
+    return this.#frames.some((frame) => frame.data === data);
+  }
+
+  /** Takes `data` out of the queue if it is waiting; says whether it was. */
+  withdraw(data: OutgoingData): boolean {
+    const index = this.#frames.findIndex((frame) => frame.data === data);
+    if (index < 0) return false;
+    this.#bytes -= this.#frames[index]!.bytes;
+    this.#frames.splice(index, 1);
+    return true;
   }
 
   /** Removes and returns every frame, oldest first. */
@@ -74,11 +114,5 @@ export class SendQueue {
     this.#frames.push({ data, bytes });
     this.#bytes += bytes;
     return { queued: true, dropped };
-  }
-
-  #shift(): OutgoingData {
-    const frame = this.#frames.shift()!;
-    this.#bytes -= frame.bytes;
-    return frame.data;
   }
 }

@@ -323,3 +323,86 @@ test.describe('requests', () => {
     await expect(s.channel('rpc').request(null, { timeoutMs: Number.NaN })).rejects.toThrow(TypeError);
   });
 });
+
+test.describe('requests and the queue', () => {
+  const requestFrames = (): unknown[] =>
+    FakeWebSocket.instances.flatMap((w) => w.sent).filter((f) => String(f).includes('"request"'));
+
+  test('a request that times out while queued is taken out of the queue: the server never sees it', async () => {
+    const s = socket();
+    const late = s.channel('rpc').request('x', { timeoutMs: 100 });
+    expect(s.queuedMessages).toBe(1);
+    clock.advance(100);
+    await expect(late).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
+    expect(s.queuedMessages).toBe(0);
+    ws().open();
+    expect(requestFrames()).toEqual([]);
+  });
+
+  test('a request aborted while queued is taken out of the queue: the server never sees it', async () => {
+    const s = socket();
+    const controller = new AbortController();
+    const aborted = s.channel('rpc').request('x', { signal: controller.signal });
+    controller.abort(new Error('user left'));
+    await expect(aborted).rejects.toThrow('user left');
+    ws().open();
+    expect(requestFrames()).toEqual([]);
+  });
+
+  test('a queued request that goes out on the next connection, then lost with it, fails ERR_CONNECTION_LOST', async () => {
+    const s = socket();
+    const pending = s.channel('rpc').request('x');
+    ws().fail();
+    clock.advance(0);
+    ws().open(); // the queued request goes out on this connection…
+    expect(requestFrames()).toHaveLength(1);
+    ws().fail(); // …which is lost before the response came
+    await expect(pending).rejects.toMatchObject({ code: 'ERR_CONNECTION_LOST' });
+  });
+
+  test('onOpen may await a request: it goes out at once on the new connection, ahead of the queue', async () => {
+    let s!: ReliableSocket;
+    s = socket({
+      onOpen: async ({ send }) => {
+        send('hello');
+        const token = await s.channel('auth').request('who am i');
+        send(`token ${String(token)}`);
+      },
+    });
+    s.send('queued before open');
+    ws().open();
+    expect(ws().sent).toEqual(['hello', '{"type":"request","id":1,"channel":"auth","data":"who am i"}']);
+    expect(s.state).toBe('connecting');
+    push({ type: 'response', id: 1, data: 'ann' });
+    await settle();
+    expect(s.state).toBe('open');
+    expect(ws().sent.slice(2)).toEqual([
+      'token ann',
+      '{"type":"subscribe","channel":"auth"}', // the view's subscription, like every channel's, after onOpen
+      'queued before open',
+    ]);
+  });
+
+  test('an onOpen request on a connection that fails is rejected with it; the retry sends one afresh', async () => {
+    let s!: ReliableSocket;
+    s = socket({ onOpen: async () => void (await s.channel('auth').request('login')) });
+    const events = record(s);
+    ws().open();
+    ws().fail(); // lost while onOpen awaits its response
+    await settle();
+    // The loss is the news (a close event); onOpen's rejection (ERR_CONNECTION_LOST) is of a superseded attempt.
+    expect(events.filter((e) => e.name === 'close' || e.name === 'error').map((e) => e.name)).toEqual(['close']);
+    clock.advance(0);
+    ws().open();
+    // Only this connection's request: the failed attempt's did not pile up in the queue.
+    expect(requestFrames()).toEqual([
+      '{"type":"request","id":1,"channel":"auth","data":"login"}',
+      '{"type":"request","id":2,"channel":"auth","data":"login"}',
+    ]);
+    expect(ws().sent).toEqual(['{"type":"request","id":2,"channel":"auth","data":"login"}']);
+    push({ type: 'response', id: 2, data: null });
+    await settle();
+    expect(s.state).toBe('open');
+    expect(s.queuedMessages).toBe(0);
+  });
+});

@@ -106,10 +106,14 @@ export class FakeWebSocket {
     FakeWebSocket.instances.push(this);
   }
 
+  /** Frames handed to send() while CLOSING or CLOSED: discarded, as the native socket does. */
+  readonly discarded: unknown[] = [];
+
   send(data: unknown): void {
     // The native socket throws InvalidStateError while CONNECTING: sending then is a bug in the SDK.
     if (this.readyState === 0) throw new Error('InvalidStateError: send() while CONNECTING');
-    this.sent.push(data);
+    if (this.readyState > 1) this.discarded.push(data);
+    else this.sent.push(data);
   }
 
   close(code?: number, reason?: string): void {
@@ -130,6 +134,11 @@ export class FakeWebSocket {
 
   receive(data: unknown): void {
     this.onmessage?.({ data });
+  }
+
+  /** The server's close frame arrived: CLOSING, and `send()` now discards data; the close event comes later. */
+  closing(): void {
+    this.readyState = 2;
   }
 
   serverClose(code: number, reason = '', wasClean = true): void {

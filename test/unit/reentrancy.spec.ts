@@ -1,0 +1,211 @@
+// Re-entrancy, table-driven: for every event the socket emits (and every state it announces) × every call an
+// app may make from a listener (close(), reconnect(), send()), the listener makes the call the first time the
+// event fires, and a fixed script of network happenings then runs to the end. After every step: at most one
+// native socket is live, no illegal transition or unexpected exception happened, and once the final `close`
+// has been emitted nothing else is — no event, no timer, no connection.
+import { expect, test } from '@playwright/test';
+import { SocketClosedError } from '../../src/errors.js';
+import type { ReliableSocketEvents } from '../../src/events.js';
+import type { ReliableSocketOptions } from '../../src/options.js';
+import { ReliableSocket } from '../../src/reliable-socket.js';
+import type { SocketState } from '../../src/state.js';
+import { FakeClock, FakeWebSocket, type Recorded, record, settle, transitions } from './fakes.js';
+
+const URL = 'ws://127.0.0.1:1/';
+let clock: FakeClock;
+
+test.beforeEach(() => {
+  FakeWebSocket.instances = [];
+  clock = new FakeClock();
+  clock.install();
+});
+
+test.afterEach(() => {
+  clock.uninstall();
+  expect(clock.uncaught, 'exceptions reported from listeners or timers').toEqual([]);
+});
+
+type Trigger = Exclude<keyof ReliableSocketEvents, 'state'> | `state:${SocketState}`;
+const TRIGGERS: Trigger[] = [
+  'state:connecting',
+  'state:open',
+  'state:reconnecting',
+  'state:closing',
+  'state:closed',
+  'open',
+  'close',
+  'reconnecting',
+  'message',
+  'drop',
+  'error',
+  'heartbeat',
+];
+const CALLS = {
+  'close()': (socket: ReliableSocket) => socket.close(),
+  'reconnect()': (socket: ReliableSocket) => socket.reconnect(),
+  'send()': (socket: ReliableSocket) => socket.send('from a listener'),
+};
+
+/** Native sockets the SDK still listens to: never more than one. */
+const attached = (): FakeWebSocket[] => FakeWebSocket.instances.filter((ws) => ws.attached);
+/** The one the network acts on: the newest attached socket. */
+const live = (): FakeWebSocket | undefined => attached().at(-1);
+
+/** Calls `fn`; a SocketClosedError (send/reconnect after close) is a legal answer, anything else is not. */
+function tolerateClosed(fn: () => void): void {
+  try {
+    fn();
+  } catch (error) {
+    if (!(error instanceof SocketClosedError)) throw error;
+  }
+}
+
+function makeSocket(): ReliableSocket {
+  let opens = 0;
+  return new ReliableSocket(URL, {
+    WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
+    heartbeat: { intervalMs: 1000, timeoutMs: 500 },
+    reconnect: { initialDelayMs: 100, jitter: 'none', maxDelayMs: 100 },
+    queue: { maxMessages: 2 },
+    // The third handshake's onOpen fails: an `error` event.
+    onOpen: () => {
+      if (++opens === 3) throw new Error('auth failed');
+    },
+  });
+}
+
+/** Completes the handshake of the live socket, if it is still connecting. */
+function handshake(): void {
+  if (live()?.readyState === 0) live()!.open();
+}
+
+/** Answers the latest ping on the live socket with a matching pong. */
+function pong(): void {
+  const ws = live();
+  const ping = ws?.sent.filter((f) => typeof f === 'string' && f.includes('"ping"')).at(-1);
+  if (typeof ping === 'string') ws!.receive(JSON.stringify({ type: 'pong', id: JSON.parse(ping).id }));
+}
+
+/** What the network and the app do, in order, whatever the listener did; each step acts on the live socket. */
+const SCRIPT: Array<[string, (socket: ReliableSocket) => void]> = [
+  ['three sends into a queue of two', (s) => tolerateClosed(() => ['a', 'b', 'c'].map((f) => s.send(f)))],
+  ['handshake', handshake],
+  ['a message', () => live()?.receive('hello')],
+  ['a ping is due', () => clock.advance(1000)],
+  ['its pong', pong],
+  ['the link drops', () => live()?.fail()],
+  ['the retry is due', () => clock.advance(100)],
+  ['handshake', handshake],
+  ['the heartbeat times out', () => clock.advance(1600)],
+  ['the retry is due', () => clock.advance(100)],
+  ['handshake, and onOpen fails', handshake],
+  ['the next retry is due', () => clock.advance(100)],
+  ['handshake', handshake],
+  ['the app closes', (s) => s.close()],
+  ['the server answers the close', () => live()?.serverClose(1000)],
+  ['time passes', () => clock.advance(60_000)],
+];
+
+function checkInvariants(socket: ReliableSocket, events: Recorded[], step: string): void {
+  expect(attached().length, `live native sockets after "${step}"`).toBeLessThanOrEqual(1);
+  const finalClose = events.findIndex((e) => e.name === 'close' && !e.args[0].willReconnect);
+  if (finalClose >= 0) {
+    expect(socket.state, `state after the final close, at "${step}"`).toBe('closed');
+    expect(events.slice(finalClose + 1), `events after the final close, at "${step}"`).toEqual([]);
+    expect(attached(), `connections after the final close, at "${step}"`).toEqual([]);
+    expect(clock.pending, `timers after the final close, at "${step}"`).toBe(0);
+  }
+  if (socket.state === 'closed')
+    expect(finalClose, `closed without a final close event, at "${step}"`).toBeGreaterThanOrEqual(0);
+}
+
+for (const trigger of TRIGGERS) {
+  for (const [callName, call] of Object.entries(CALLS)) {
+    test(`${callName} from a ${trigger} listener leaves a legal state, one live socket, and nothing after the final close`, async () => {
+      const socket = makeSocket();
+      const events = record(socket);
+      let fired = false;
+      const [event, to] = trigger.split(':') as [keyof ReliableSocketEvents, SocketState | undefined];
+      socket.on(event, (...args: unknown[]) => {
+        if (fired || (to && (args[0] as { to: SocketState }).to !== to)) return;
+        fired = true;
+        tolerateClosed(() => call(socket));
+      });
+      for (const [step, act] of SCRIPT) {
+        await settle();
+        act(socket);
+        await settle();
+        checkInvariants(socket, events, step);
+      }
+      expect(fired, `the script never produced a ${trigger} event`).toBe(true);
+      expect(socket.state).toBe('closed');
+      const finals = events.filter((e) => e.name === 'close' && !e.args[0].willReconnect);
+      expect(finals).toHaveLength(1);
+      expect(events.at(-1)).toBe(finals[0]);
+    });
+  }
+}
+
+test.describe('the cases first reported', () => {
+  function socketLostAfterOpen(): { socket: ReliableSocket; events: Recorded[] } {
+    const socket = new ReliableSocket(URL, {
+      WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
+      heartbeat: false,
+      reconnect: { initialDelayMs: 100, jitter: 'none' },
+    });
+    return { socket, events: record(socket) };
+  }
+
+  test('close() on to: reconnecting: one final close, no retry timer, no later transition', () => {
+    const { socket, events } = socketLostAfterOpen();
+    socket.on('state', ({ to }) => to === 'reconnecting' && socket.close());
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().fail();
+    clock.advance(1000);
+    expect(transitions(events)).toEqual(['connecting→open', 'open→reconnecting', 'reconnecting→closed']);
+    expect(events.filter((e) => e.name === 'close').map((e) => e.args[0].willReconnect)).toEqual([false]);
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(clock.pending).toBe(0);
+  });
+
+  test('close() on reconnecting → connecting: no connection after close(), nothing pinged', () => {
+    const socket = new ReliableSocket(URL, {
+      WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
+      heartbeat: { intervalMs: 50, timeoutMs: 50 },
+      reconnect: { initialDelayMs: 100, jitter: 'none' },
+    });
+    const events = record(socket);
+    socket.on('state', ({ from, to }) => from === 'reconnecting' && to === 'connecting' && socket.close());
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().fail();
+    clock.advance(1000);
+    expect(socket.state).toBe('closed');
+    expect(FakeWebSocket.instances).toHaveLength(1);
+    expect(transitions(events).at(-1)).toBe('connecting→closed');
+    expect(clock.pending).toBe(0);
+  });
+
+  test('reconnect() on to: reconnecting: the old retry never fires, one connection delivers', () => {
+    const { socket, events } = socketLostAfterOpen();
+    let once = false;
+    socket.on('state', ({ to }) => {
+      if (to !== 'reconnecting' || once) return;
+      once = true;
+      socket.reconnect();
+    });
+    FakeWebSocket.last().open();
+    FakeWebSocket.last().fail();
+    FakeWebSocket.last().open();
+    clock.advance(1000);
+    expect(socket.state).toBe('open');
+    expect(attached()).toHaveLength(1);
+    FakeWebSocket.last().receive('x');
+    expect(events.filter((e) => e.name === 'message')).toHaveLength(1);
+    expect(transitions(events)).toEqual([
+      'connecting→open',
+      'open→reconnecting',
+      'reconnecting→connecting',
+      'connecting→open',
+    ]);
+  });
+});
