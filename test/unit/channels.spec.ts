@@ -391,7 +391,9 @@ test.describe('requests and the queue', () => {
     ws().fail(); // lost while onOpen awaits its response
     await settle();
     // The loss is the news (a close event); onOpen's rejection (ERR_CONNECTION_LOST) is of a superseded attempt.
-    expect(events.filter((e) => e.name === 'close' || e.name === 'error').map((e) => e.name)).toEqual(['close']);
+    expect(events.filter((e) => e.name === 'close' || e.name === 'error').map((e) => e.name)).toEqual([
+      'close',
+    ]);
     clock.advance(0);
     ws().open();
     // Only this connection's request: the failed attempt's did not pile up in the queue.
