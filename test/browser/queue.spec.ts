@@ -437,3 +437,57 @@ test.describe('onOpen hook', () => {
     expect(server.handshakes).toHaveLength(2);
   });
 });
+
+test('the server closes right after the handshake while onOpen runs: the queue is not poured into the closing socket; it goes out on the next connection', async ({
+  page,
+  server,
+}) => {
+  type Page = { natives: WebSocket[]; releaseOnOpen?: () => void };
+  const probe = await SocketProbe.create(
+    page,
+    (RS, url) => {
+      const state = window as unknown as Page;
+      state.natives = [];
+      // The browser's own WebSocket, recorded so that the test can see its readyState.
+      class Recorded extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          state.natives.push(this);
+        }
+      }
+      return new RS.ReliableSocket(url, {
+        WebSocket: Recorded,
+        heartbeat: false,
+        reconnect: { initialDelayMs: 20, jitter: 'none' },
+        // The first handshake's onOpen waits for the test; later ones pass at once.
+        onOpen: () =>
+          state.natives.length === 1
+            ? new Promise<void>((resolve) => (state.releaseOnOpen = resolve))
+            : undefined,
+      });
+    },
+    server.wsUrl,
+  );
+  await page.waitForFunction(() => (window as unknown as Page).releaseOnOpen !== undefined);
+  expect(await sendAll(probe, ['q1', 'q2'])).toEqual([{ returned: 'queued' }, { returned: 'queued' }]);
+  // The server's 1012 reaches the page, but the page's answer is held. Chromium then keeps the native socket
+  // CLOSING (waiting for the server to end TCP) — the window in which frames vanished. Firefox reports the
+  // close at once; the outcome must be the same.
+  server.holdClientFrames(true);
+  server.closeAll(1012, 'restart');
+  await page.waitForFunction(() => (window as unknown as Page).natives[0]!.readyState >= WebSocket.CLOSING);
+  await page.evaluate(() => (window as unknown as Page).releaseOnOpen!());
+  // Not open (connecting or waiting to retry, depending on the engine and timing), and nothing lost.
+  expect(await probe.run((socket) => [socket.state === 'open', socket.queuedMessages])).toEqual([false, 2]);
+
+  server.holdClientFrames(false);
+  await probe.waitFor('open');
+  await probe.waitFor('message', { count: 2 }); // the echoes
+  const frames = server.received.filter((f) => !f.heartbeat).map((f) => [f.connection, f.data]);
+  expect(frames).toEqual([
+    [1, 'q1'],
+    [1, 'q2'],
+  ]);
+  expect(await probe.events('drop')).toEqual([]);
+  expect((await probe.args('close'))[0]).toMatchObject({ code: 1012, willReconnect: true });
+});
