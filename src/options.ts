@@ -142,7 +142,10 @@ export interface OpenContext {
    * closing: the attempt then fails, and `onOpen` runs again on the next one.
    */
   send(data: OutgoingData): void;
-  /** 1 for the first connection, then 2, 3, … for each reconnection. */
+  /**
+   * Which connection this is: 1 until a first one has got through `onOpen`, then 2, 3, … An attempt whose
+   * `onOpen` failed does not count, so the retry sees the same number again.
+   */
   connection: number;
 }
 
