@@ -1,5 +1,6 @@
 import { Emitter } from './emitter.js';
 import { ChannelClosedError } from './errors.js';
+import type { GapReason } from './protocol.js';
 import type { SendResult } from './send-queue.js';
 import { type Issue, type Outcome, type Validator, validate } from './validator.js';
 
@@ -17,6 +18,11 @@ export interface ChannelEvents<I> {
   message: [data: I];
   /** A payload failed the validator. */
   invalid: [info: InvalidPayload];
+  /**
+   * Messages on this channel may have been missed and cannot be replayed (protocol v2: the history no longer
+   * holds them, was reset, or the session was lost): refetch what you show. Emitted at most once per connection.
+   */
+  gap: [info: { channel: string; reason: GapReason }];
 }
 
 /** Options of `socket.channel(name, options)`. */
@@ -43,6 +49,7 @@ export interface RequestOptions {
 /** What a channel needs from its socket's channel layer. */
 export interface ChannelHost {
   send(channel: string, data: unknown): SendResult;
+  sendConfirmed(channel: string, data: unknown): Promise<void>;
   request(
     channel: string,
     data: unknown,
@@ -101,6 +108,18 @@ export class Channel<I = unknown, O = unknown> {
   }
 
   /**
+   * Sends a payload like {@link send}, and resolves once the server has acknowledged it (protocol v2: it was
+   * handed to the channel's message handler, exactly once, however many reconnections it took). Rejects with
+   * `QueueFullError` or `SocketClosedError` if it was dropped unacknowledged, and with `ProtocolFallbackError`
+   * on a server that does not speak v2 (it has no acknowledgements).
+   * @throws {ChannelClosedError} after this channel's `close()`.
+   */
+  sendConfirmed(data: O): Promise<void> {
+    if (this.#closed) return Promise.reject(new ChannelClosedError(this.name));
+    return this.#host.sendConfirmed(this.name, data);
+  }
+
+  /**
    * Sends a request on this channel and resolves with the server's response (checked by the validator, if
    * any). Rejects with `RequestTimeoutError` when no response comes within `timeoutMs`, `RequestError` when the
    * server answers with an error, `ConnectionLostError` when the connection it was sent on is lost,
@@ -137,6 +156,14 @@ export class Channel<I = unknown, O = unknown> {
         this.#emit(data, result);
       });
     this.#queue = queue;
+  }
+
+  /**
+   * Reports a gap in this channel's messages. Called by the socket's channel layer.
+   * @internal
+   */
+  gap(reason: GapReason): void {
+    if (!this.#closed) this.#events.emit('gap', { channel: this.name, reason });
   }
 
   #check(data: unknown): Outcome<I> | Promise<Outcome<I>> {

@@ -12,7 +12,8 @@ export type ReliableSocketErrorCode =
   | 'ERR_REQUEST_TIMEOUT'
   | 'ERR_REQUEST_FAILED'
   | 'ERR_CONNECTION_LOST'
-  | 'ERR_INVALID_PAYLOAD';
+  | 'ERR_INVALID_PAYLOAD'
+  | 'ERR_PROTOCOL_FALLBACK';
 
 /**
  * Base class of every error this library throws, rejects with or emits.
@@ -150,5 +151,21 @@ export class InvalidPayloadError extends ReliableSocketError {
     readonly issues: ReadonlyArray<{ message: string }>,
   ) {
     super('ERR_INVALID_PAYLOAD', `Invalid response: ${issues.map((issue) => issue.message).join('; ')}`);
+  }
+}
+
+/**
+ * Emitted as `error` (once per socket) when a server does not answer `hello` with `welcome`: it does not speak
+ * protocol v2, so that connection runs v1 — no acknowledgements, no resend, no recovery of missed publications.
+ * Rejects `sendConfirmed()` calls that cannot be confirmed there.
+ */
+export class ProtocolFallbackError extends ReliableSocketError {
+  override name = 'ProtocolFallbackError';
+
+  constructor(why: string) {
+    super(
+      'ERR_PROTOCOL_FALLBACK',
+      `The server does not speak protocol v2 (${why}): running v1, without delivery guarantees`,
+    );
   }
 }

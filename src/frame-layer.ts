@@ -1,4 +1,6 @@
+import type { ReliableSocketError } from './errors.js';
 import type { DropReason, IncomingData, OutgoingData } from './events.js';
+import type { OverflowPolicy } from './options.js';
 import type { SendResult } from './send-queue.js';
 import type { SocketState } from './state.js';
 
@@ -16,8 +18,14 @@ export interface LayerHost {
   withdraw(frame: string): boolean;
   /** Whether a frame is still waiting in the queue. */
   queued(frame: string): boolean;
+  /** Reports a frame the layer dropped unsent, as a `drop` event. */
+  drop(frame: string, reason: DropReason): void;
+  /** Reports something the layer handled, as an `error` event. */
+  report(error: ReliableSocketError): void;
   /** The socket's state. */
   readonly state: SocketState;
+  /** The queue's limits and overflow policy (a layer's own buffers follow them too). */
+  readonly queue: { maxMessages: number; maxBytes: number; overflow: OverflowPolicy };
 }
 
 /**
@@ -31,9 +39,10 @@ export interface FrameLayer {
   receive(data: IncomingData): boolean;
   /**
    * A connection completed its handshake and `onOpen` is about to run: until {@link connected} or {@link lost},
-   * `send` writes on it directly, ahead of the queue (so that `onOpen` can await a request).
+   * `send` writes on it directly, ahead of the queue (so that `onOpen` can await a request). A promise holds
+   * the flush and `open` (with `onOpen`) until the layer is ready — e.g. until its session handshake is done.
    */
-  opening(send: DirectSend): void;
+  opening(send: DirectSend): void | Promise<void>;
   /** `onOpen` is done and the queue is about to flush: the layer's frames go first, on `send`. */
   connected(send: DirectSend): void;
   /** The connection was lost. */

@@ -6,6 +6,7 @@ export {
   ConnectionLostError,
   InvalidPayloadError,
   OnOpenError,
+  ProtocolFallbackError,
   QueueFullError,
   ReliableSocketError,
   RequestError,
@@ -24,6 +25,7 @@ export type {
   StateChange,
 } from './events.js';
 export type {
+  CoreOptions,
   HeartbeatOptions,
   Jitter,
   OpenContext,
@@ -35,6 +37,7 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './options.js';
+export type { GapReason, Position } from './protocol.js';
 export type { ChannelName, Inbound, Outbound } from './reliable-socket.js';
 export { ReliableSocket } from './reliable-socket.js';
 export { ReliableSocketCore } from './reliable-socket-core.js';

@@ -149,8 +149,8 @@ export interface OpenContext {
   connection: number;
 }
 
-/** Options of {@link ReliableSocket}. Every field is optional; each says its default. */
-export interface ReliableSocketOptions {
+/** Options of {@link ReliableSocketCore} (and of {@link ReliableSocket}). Every field is optional; each says its default. */
+export interface CoreOptions {
   /**
    * Subprotocols offered in the handshake (`Sec-WebSocket-Protocol`).
    * @default none
@@ -199,4 +199,18 @@ export interface ReliableSocketOptions {
    * @default none
    */
   onOpen?: ((context: OpenContext) => void | Promise<void>) | undefined;
+}
+
+/** Options of {@link ReliableSocket}: those of {@link ReliableSocketCore}, plus the channel protocol's. */
+export interface ReliableSocketOptions extends CoreOptions {
+  /**
+   * Protocol v2 on the channels (PROTOCOL.md, "Version 2"): sessions, acknowledgements and resends (channel
+   * messages and requests reach the server exactly once, in order, across reconnections), and missed
+   * publications replayed from the server's history — or a `gap` event on the channel. The resend buffer holds
+   * frames until the server acknowledges them, within the `queue` limits and overflow policy. A server that does
+   * not answer `hello` with `welcome` gets v1 on that connection (an `ERR_PROTOCOL_FALLBACK` error, once).
+   * `false` speaks v1 only.
+   * @default true
+   */
+  delivery?: boolean | undefined;
 }

@@ -7,21 +7,57 @@ export interface WireError {
   code?: string | undefined;
 }
 
-/** Frames a client sends. (Pings are built by the heartbeat; their shape is configurable.) */
-export type ClientFrame =
-  | { type: 'ping'; id: number }
-  | { type: 'subscribe'; channel: string }
+/** A position in a channel's history: `offset` grows by 1 per publication; `epoch` changes when history is lost. */
+export interface Position {
+  offset: number;
+  epoch: string;
+}
+
+/**
+ * Client frames that carry a sequence number on a v2 connection (shown without it): the server processes each
+ * once per session, and acknowledges it.
+ */
+export type SequencedFrame =
+  | { type: 'subscribe'; channel: string; since?: Position }
   | { type: 'unsubscribe'; channel: string }
   | { type: 'message'; channel: string; data: unknown }
   | { type: 'request'; id: number; channel: string; data: unknown };
 
-/** Frames a server sends. */
-export type ServerFrame =
+/** Frames a client sends. (Pings are built by the heartbeat; their shape is configurable.) */
+export type ClientFrame =
+  | { type: 'ping'; id: number }
+  | { type: 'hello'; v: 2; session?: string; received: number }
+  | { type: 'ack'; seq: number }
+  // `redelivered`: re-sent to a new session after the old one was lost (it cannot know whether it was processed).
+  | (SequencedFrame & { seq?: number; redelivered?: true });
+
+/**
+ * Why publications on a channel may have been missed (PROTOCOL.md, "Version 2"): the history no longer holds
+ * them (`trimmed`), it was lost or reset (`epoch`), the channel keeps none (`no-history`), the session was lost
+ * with what the server had for this client alone (`session`), or offsets jumped on a live connection (`missed`).
+ */
+export type GapReason = 'trimmed' | 'epoch' | 'no-history' | 'session' | 'missed';
+
+/** Frames a server sends. Any may carry `ack`: the client frames processed so far (v2). */
+export type ServerFrame = (
   | { type: 'pong'; id?: number }
-  | { type: 'message'; channel: string; data: unknown }
-  | { type: 'response'; id: number; data: unknown }
-  | { type: 'response'; id: number; error: WireError }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'welcome'; v: 2; session: string; resumed: boolean; received: number }
+  | { type: 'ack' }
+  | { type: 'message'; channel: string; data: unknown; seq?: number; offset?: number; epoch?: string }
+  | { type: 'response'; id: number; data: unknown; seq?: number }
+  | { type: 'response'; id: number; error: WireError; seq?: number }
+  | {
+      type: 'subscribed';
+      channel: string;
+      offset?: number;
+      epoch?: string;
+      recovered?: boolean;
+      reason?: GapReason;
+      error?: WireError;
+    }
+  | { type: 'unsubscribed'; channel: string; reason?: string }
+  | { type: 'error'; message: string; code?: string | undefined }
+) & { ack?: number };
 
 /** Encodes a frame. */
 export const encode = (frame: ClientFrame | ServerFrame): string => JSON.stringify(frame);
@@ -54,18 +90,71 @@ export function parseObject(text: string): Record<string, unknown> | undefined {
 
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
+/** A sequence number, offset or count: a safe integer ≥ 0. */
+const isCount = (value: unknown): value is number => isId(value) && value >= 0;
+
+function wireError(value: unknown): WireError | undefined {
+  const { message, code } = (value ?? {}) as Partial<WireError>;
+  return typeof message === 'string'
+    ? { message, code: typeof code === 'string' ? code : undefined }
+    : undefined;
+}
+
+const GAP_REASONS: readonly unknown[] = ['trimmed', 'epoch', 'no-history'] satisfies GapReason[];
 
 /** Decodes a frame from the server; undefined when it is not a valid envelope (it then goes to `message`). */
 export function decodeServerFrame(data: unknown): ServerFrame | undefined {
   const frame = typeof data === 'string' ? parseObject(data) : undefined;
   if (!frame) return undefined;
-  const { type, channel, id, error } = frame;
-  if (type === 'message' && isString(channel)) return { type, channel, data: frame.data };
-  if (type === 'response' && isId(id)) {
-    if (error === undefined) return { type, id, data: frame.data };
-    const { message, code } = (error ?? {}) as Partial<WireError>;
-    if (typeof message === 'string')
-      return { type, id, error: { message, code: typeof code === 'string' ? code : undefined } };
+  const decoded = decodeServerBody(frame);
+  if (decoded && isCount(frame.ack)) decoded.ack = frame.ack;
+  return decoded;
+}
+
+function decodeServerBody(frame: Record<string, unknown>): ServerFrame | undefined {
+  const { type, channel, id, error, seq, offset, epoch } = frame;
+  const sequenced = isCount(seq) ? { seq } : {};
+  switch (type) {
+    case 'message': {
+      if (!isString(channel)) return undefined;
+      const position = isCount(offset) && isString(epoch) ? { offset, epoch } : {};
+      return { type, channel, data: frame.data, ...sequenced, ...position };
+    }
+    case 'response': {
+      if (!isId(id)) return undefined;
+      if (error === undefined) return { type, id, data: frame.data, ...sequenced };
+      const failure = wireError(error);
+      return failure && { type, id, error: failure, ...sequenced };
+    }
+    case 'welcome': {
+      const { v, session, resumed, received } = frame;
+      return v === 2 && isString(session) && typeof resumed === 'boolean' && isCount(received)
+        ? { type, v, session, resumed, received }
+        : undefined;
+    }
+    case 'ack':
+      return isCount(seq) ? { type, ack: seq } : undefined;
+    case 'subscribed': {
+      if (!isString(channel)) return undefined;
+      const { recovered, reason } = frame;
+      const failure = error === undefined ? undefined : wireError(error);
+      return {
+        type,
+        channel,
+        ...(isCount(offset) && isString(epoch) ? { offset, epoch } : {}),
+        ...(typeof recovered === 'boolean' ? { recovered } : {}),
+        ...(GAP_REASONS.includes(reason) ? { reason: reason as GapReason } : {}),
+        ...(failure ? { error: failure } : {}),
+      };
+    }
+    case 'unsubscribed':
+      return isString(channel)
+        ? { type, channel, ...(typeof frame.reason === 'string' ? { reason: frame.reason } : {}) }
+        : undefined;
+    case 'error': {
+      const failure = wireError(frame);
+      return failure && { type, ...failure };
+    }
   }
   return undefined;
 }

@@ -11,7 +11,7 @@ import {
 } from './errors.js';
 import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
 import type { FrameLayer, LayerHost } from './frame-layer.js';
-import type { ReliableSocketOptions, UrlProvider } from './options.js';
+import type { CoreOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
 import { Retries } from './retries.js';
 import { byteLength, SendQueue, type SendResult } from './send-queue.js';
@@ -63,8 +63,11 @@ export class ReliableSocketCore {
   #url = '';
   /** Connections established so far. */
   #connections = 0;
-  /** Dropped frames not yet reported; reported in order, also when a `drop` listener re-enters. */
-  readonly #drops: Array<[OutgoingData, DropReason]> = [];
+  /**
+   * Dropped frames not yet reported, with whether the layer dropped them itself (else it hears of them too);
+   * reported in order, also when a `drop` listener re-enters.
+   */
+  readonly #drops: Array<[OutgoingData, DropReason, fromLayer?: boolean]> = [];
   /** The protocol layered on the frames, if any (see {@link attach}). */
   #layer: FrameLayer | undefined;
 
@@ -74,7 +77,7 @@ export class ReliableSocketCore {
    *   function called before every attempt that returns one, or a promise of one (to put a fresh token in it).
    * @throws TypeError or RangeError naming the bad argument or option.
    */
-  constructor(url: UrlProvider, options?: ReliableSocketOptions) {
+  constructor(url: UrlProvider, options?: CoreOptions) {
     this.#options = resolveOptions(options);
     this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
@@ -260,6 +263,12 @@ export class ReliableSocketCore {
       send: (frame) => this.send(frame),
       withdraw: (frame) => this.#queue.withdraw(frame),
       queued: (frame) => this.#queue.includes(frame),
+      drop: (frame, reason) => {
+        this.#drops.push([frame, reason, true]);
+        this.#reportDrops();
+      },
+      report: (error) => this.#emit('error', error),
+      queue: this.#options.queue,
       get state() {
         return socket.#state;
       },
@@ -308,8 +317,9 @@ export class ReliableSocketCore {
   /** Reports every unreported drop, oldest first; a listener that re-enters finds the rest still in line. */
   #reportDrops(): void {
     for (let next = this.#drops.shift(); next; next = this.#drops.shift()) {
-      this.#layer?.dropped(...next);
-      this.#emit('drop', ...next);
+      const [frame, reason, fromLayer] = next;
+      if (!fromLayer) this.#layer?.dropped(frame, reason);
+      this.#emit('drop', frame, reason);
     }
   }
 
@@ -353,12 +363,14 @@ export class ReliableSocketCore {
     }
   }
 
-  /** Handshake done: run onOpen (it may send, and may hold the flush), then flush and announce `open`. */
+  /**
+   * Handshake done: the layer greets the server and `onOpen` runs (either may send, and hold the flush with a
+   * promise); when both are done, flush and announce `open`.
+   */
   #opened(connection: Connection): void {
-    const send = (frame: string): boolean => connection.send(frame);
-    this.#layer?.opening(send);
+    const ready = this.#layer?.opening((frame) => connection.send(frame));
     const { onOpen } = this.#options;
-    if (!onOpen) {
+    if (!onOpen && !ready) {
       this.#established(connection);
       return;
     }
@@ -366,7 +378,7 @@ export class ReliableSocketCore {
       send: (data: OutgoingData) => void connection.send(data),
       connection: this.#connections + 1,
     };
-    new Promise<void>((resolve) => resolve(onOpen(context))).then(
+    Promise.all([ready, onOpen && new Promise<void>((resolve) => resolve(onOpen(context)))]).then(
       () => this.#established(connection),
       (cause) => {
         if (connection === this.#connection && this.#state === 'connecting')

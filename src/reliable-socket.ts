@@ -1,6 +1,11 @@
 import type { Channel, ChannelOptions } from './channel.js';
 import { ChannelHub } from './channel-hub.js';
+import { fail } from './check.js';
+import type { ReliableSocketOptions, UrlProvider } from './options.js';
 import { ReliableSocketCore } from './reliable-socket-core.js';
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Channel names a socket knows: those of its inbound and outbound maps. */
 export type ChannelName<In, Out> = (keyof In | keyof Out) & string;
@@ -28,6 +33,25 @@ export class ReliableSocket<
   Out extends object = In,
 > extends ReliableSocketCore {
   #hub: ChannelHub | undefined;
+  readonly #delivery: boolean;
+
+  /**
+   * Starts connecting at once; channels are added with {@link channel}.
+   * @throws TypeError or RangeError naming the bad argument or option.
+   */
+  constructor(url: UrlProvider, options?: ReliableSocketOptions) {
+    // The core checks its own options (and rejects anything else); `delivery` is this class's.
+    const { delivery, ...core } = isObject(options) ? options : {};
+    super(url, isObject(options) ? core : options);
+    if (delivery !== undefined && typeof delivery !== 'boolean')
+      fail(TypeError, 'options.delivery', 'a boolean', delivery);
+    this.#delivery = delivery ?? true;
+  }
+
+  /** Channel frames the server has not acknowledged yet (protocol v2), whether sent or waiting to be. */
+  get unacknowledged(): number {
+    return this.#hub?.unacknowledged ?? 0;
+  }
 
   /**
    * A typed view of channel `name`, multiplexed over this socket (wire format in PROTOCOL.md). The first view of
@@ -47,7 +71,7 @@ export class ReliableSocket<
     name: K,
     options?: ChannelOptions<T>,
   ): Channel<T, Outbound<Out, K>> {
-    if (!this.#hub) this.attach((host) => (this.#hub = new ChannelHub(host)));
+    if (!this.#hub) this.attach((host) => (this.#hub = new ChannelHub(host, this.#delivery)));
     return this.#hub!.open(name, options?.validate);
   }
 }

@@ -9,29 +9,32 @@ import {
   SocketClosedError,
 } from './errors.js';
 import type { DropReason } from './events.js';
-import { encode, type ServerFrame } from './protocol.js';
+import type { SequencedFrame, ServerFrame } from './protocol.js';
 import type { SendResult } from './send-queue.js';
 import { Timer } from './timer.js';
 import type { Outcome } from './validator.js';
 
 type Accept = (data: unknown) => Outcome<unknown> | Promise<Outcome<unknown>>;
 
+/** A request frame. */
+export type RequestFrame = Extract<SequencedFrame, { type: 'request' }>;
+
 interface Pending {
-  /** The encoded request frame: to find it in the queue, and to recognise it in a `drop`. */
-  frame: string;
+  /** The request frame: to find it in the queue or resend buffer, and to recognise it in a `drop`. */
+  frame: RequestFrame;
   accept: Accept;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
 
-/** What {@link Requests} needs from the socket's queue. */
+/** What {@link Requests} needs from the channel layer. */
 export interface RequestsHost {
-  /** Sends a frame (on the connection in `onOpen`, else through the socket: sent when open, queued otherwise). */
-  send(frame: string): SendResult;
-  /** Whether a frame is still waiting in the queue. */
-  queued(frame: string): boolean;
-  /** Takes a frame back out of the queue, if it is there. */
-  withdraw(frame: string): boolean;
+  /** Sends a frame: at once when it can, else it waits (queue, or resend buffer) for the next connection. */
+  send(frame: RequestFrame): SendResult;
+  /** Whether a frame is still waiting to go out. */
+  queued(frame: RequestFrame): boolean;
+  /** Takes a frame back, wherever it waits (queue, resend buffer): it must never (again) go out. */
+  withdraw(frame: RequestFrame): void;
 }
 
 /**
@@ -63,7 +66,7 @@ export class Requests {
         outcome();
       };
       const pending: Pending = {
-        frame: encode({ type: 'request', id, channel, data }),
+        frame: { type: 'request', id, channel, data },
         accept,
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
@@ -97,7 +100,12 @@ export class Requests {
     return true;
   }
 
-  /** The connection was lost: requests that went out on it cannot be answered any more. */
+  /** Frames of the requests still waiting for a response, oldest first. */
+  frames(): RequestFrame[] {
+    return [...this.#pending.values()].map((pending) => pending.frame);
+  }
+
+  /** A v1 connection was lost: requests that went out on it cannot be answered any more. */
   lost(): void {
     for (const pending of [...this.#pending.values()])
       if (!this.host.queued(pending.frame)) pending.reject(new ConnectionLostError());
@@ -108,10 +116,10 @@ export class Requests {
     for (const pending of [...this.#pending.values()]) pending.reject(new SocketClosedError());
   }
 
-  /** A queued frame was dropped: if it was a request, that request fails. */
-  dropped(frame: unknown, reason: DropReason): void {
+  /** A frame was dropped unsent: if it was a request's, that request fails. */
+  dropped(matches: (frame: RequestFrame) => boolean, reason: DropReason): void {
     for (const pending of this.#pending.values()) {
-      if (pending.frame === frame)
+      if (matches(pending.frame))
         pending.reject(reason === 'closed' ? new SocketClosedError() : new QueueFullError());
     }
   }

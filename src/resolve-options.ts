@@ -2,12 +2,12 @@ import { backoff } from './backoff.js';
 import { type Check, fail, fn, group, num, oneOf } from './check.js';
 import type { CloseDetails, IncomingData } from './events.js';
 import type {
+  CoreOptions,
   HeartbeatOptions,
   OpenContext,
   OverflowPolicy,
   QueueOptions,
   ReconnectOptions,
-  ReliableSocketOptions,
   WebSocketConstructor,
 } from './options.js';
 import { MAX_TIMER_MS } from './timer.js';
@@ -141,7 +141,7 @@ const protocolsCheck: Check<string | string[] | undefined> = (value, path) => {
 };
 
 /** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value. */
-export function resolveOptions(options?: ReliableSocketOptions): ResolvedOptions {
+export function resolveOptions(options?: CoreOptions): ResolvedOptions {
   const o = group<ResolvedOptions>(options, 'options', {
     protocols: protocolsCheck,
     WebSocket: (value, path) => {

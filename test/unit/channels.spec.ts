@@ -1,6 +1,7 @@
-// Channels and requests over the real ReliableSocket, driven in Node with a fake WebSocket and clock:
-// ref-counted subscriptions, re-subscription before the flush, routing, every way a request settles,
-// validation (sync, async, order kept) and prototype-key stripping.
+// Channels and requests over the real ReliableSocket speaking protocol v1 (`delivery: false`), driven in Node
+// with a fake WebSocket and clock: ref-counted subscriptions, re-subscription before the flush, routing, every
+// way a request settles, validation (sync, async, order kept) and prototype-key stripping. Protocol v2 (sessions,
+// acks, resends, history positions) is in delivery.spec.ts.
 import { expect, test } from '@playwright/test';
 import { z } from 'zod';
 import type { ReliableSocketOptions } from '../../src/options.js';
@@ -26,6 +27,7 @@ function socket<In extends object = Record<string, unknown>>(
   return new ReliableSocket<In>('ws://127.0.0.1:1/', {
     WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
     heartbeat: false,
+    delivery: false,
     reconnect: { random: () => 0 },
     ...options,
   });
