@@ -171,7 +171,7 @@ export class Delivery {
     const lostSession = !frame.resumed && previous !== undefined;
     if (frame.resumed) {
       this.#acknowledged(frame.received);
-    } else {
+    } else if (lostSession) {
       this.#received = 0;
       this.#nextSeq = 1;
       const buffered = new Set(this.#buffer.entries.map((entry) => entry.frame));
