@@ -1,0 +1,142 @@
+// The behaviour every Broker must have, as one suite: run by memory-broker.spec.ts against the in-memory
+// broker, and by the Redis broker's spec against a real redis-server. Two "nodes" are two broker instances made
+// by `nodes()` that share one store (the same object for the in-memory broker).
+import { expect, test } from '@playwright/test';
+import type { Broker, HistoryLimits, Publication } from '../../src/server/broker.js';
+
+/** Makes the brokers of two nodes sharing one store; `close` stops them (and the store). */
+export type MakeNodes = () => Promise<{ a: Broker; b: Broker; close(): Promise<void> }>;
+
+const LIMITS: HistoryLimits = { maxMessages: 5, maxBytes: 1000, maxAgeMs: 60_000 };
+const json = (value: unknown): string => JSON.stringify(value);
+const until = async (condition: () => boolean, what: string): Promise<void> => {
+  for (let waited = 0; !condition(); waited += 10) {
+    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+};
+
+export function brokerSuite(name: string, nodes: MakeNodes): void {
+  test.describe(`${name}: the Broker contract`, () => {
+    let a: Broker;
+    let b: Broker;
+    let close: () => Promise<void>;
+    test.beforeEach(async () => {
+      ({ a, b, close } = await nodes());
+    });
+    test.afterEach(async () => close());
+
+    test('offsets grow by one per publication and channel, in one epoch; history off gives offset 0', async () => {
+      const p1 = await a.publish('chat', json(1), LIMITS);
+      const p2 = await b.publish('chat', json(2), LIMITS);
+      const other = await a.publish('news', json('x'), LIMITS);
+      const off = await a.publish('ticks', json(0), false);
+      expect([p1.offset, p2.offset, other.offset, off.offset]).toEqual([1, 2, 1, 0]);
+      expect(p2.epoch).toBe(p1.epoch);
+      expect(await b.position('chat')).toEqual({ offset: 2, epoch: p1.epoch });
+    });
+
+    test('every node subscribed gets every publication once, in offset order, its own included; except is carried', async () => {
+      const got: Record<string, Publication[]> = { a: [], b: [] };
+      const stopA = await a.subscribe('chat', (p) => got.a!.push(p));
+      await b.subscribe('chat', (p) => got.b!.push(p));
+      for (let i = 1; i <= 20; i++)
+        await (i % 2 ? a : b).publish('chat', json(i), LIMITS, i === 3 ? 'client-7' : undefined);
+      await until(() => got.a!.length === 20 && got.b!.length === 20, '20 publications on both nodes');
+      for (const node of ['a', 'b']) {
+        expect(got[node]!.map((p) => p.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+        expect(got[node]!.map((p) => JSON.parse(p.data))).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+      }
+      expect(got.a![2]!.except).toBe('client-7');
+      await stopA();
+      await b.publish('chat', json(21), LIMITS);
+      await until(() => got.b!.length === 21, 'the 21st publication on b');
+      expect(got.a).toHaveLength(20);
+    });
+
+    test('recover: nothing missed, the missed ones in order, or why not (trimmed, epoch)', async () => {
+      const first = await a.publish('chat', json(1), LIMITS);
+      const epoch = first.epoch;
+      for (let i = 2; i <= 4; i++) await a.publish('chat', json(i), LIMITS);
+      expect(await b.recover('chat', { offset: 4, epoch })).toEqual({
+        recovered: true,
+        publications: [],
+        position: { offset: 4, epoch },
+      });
+      const missed = await b.recover('chat', { offset: 2, epoch });
+      expect(missed.recovered && missed.publications.map((p) => [p.offset, JSON.parse(p.data)])).toEqual([
+        [3, 3],
+        [4, 4],
+      ]);
+      for (let i = 5; i <= 9; i++) await a.publish('chat', json(i), LIMITS); // keeps 5–9
+      expect(await b.recover('chat', { offset: 3, epoch })).toMatchObject({
+        recovered: false,
+        reason: 'trimmed',
+      });
+      expect(await b.recover('chat', { offset: 4, epoch })).toMatchObject({ recovered: true });
+      expect(await b.recover('chat', { offset: 4, epoch: 'another' })).toEqual({
+        recovered: false,
+        reason: 'epoch',
+        position: { offset: 9, epoch },
+      });
+    });
+
+    test('history is bounded by bytes and by age too', async () => {
+      const epoch = (await a.publish('big', json('x'.repeat(400)), LIMITS)).epoch;
+      await a.publish('big', json('y'.repeat(400)), LIMITS);
+      await a.publish('big', json('z'.repeat(400)), LIMITS); // 1,206 bytes: the first goes
+      expect(await b.recover('big', { offset: 0, epoch })).toMatchObject({
+        recovered: false,
+        reason: 'trimmed',
+      });
+      expect(await b.recover('big', { offset: 1, epoch })).toMatchObject({ recovered: true });
+      const brief = { ...LIMITS, maxAgeMs: 50 };
+      const e2 = (await a.publish('brief', json(1), brief)).epoch;
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await a.publish('brief', json(2), brief);
+      expect(await b.recover('brief', { offset: 0, epoch: e2 })).toMatchObject({
+        recovered: false,
+        reason: 'trimmed',
+      });
+    });
+
+    test('sessions: new, resumed on another node with what it processed and what it still owes, expired after the TTL', async () => {
+      const delivered: Array<{ seq: number; text: string }> = [];
+      const fresh = await a.attach(undefined, (frame) => delivered.push(frame));
+      expect(fresh.resumed).toBe(false);
+      const { id } = fresh.record;
+      await a.processed(id, 3);
+      expect(await a.send(id, (seq) => `frame ${seq}`)).toBe(1);
+      expect(await a.send(id, (seq) => `frame ${seq}`)).toBe(2);
+      await until(() => delivered.length === 2, 'two frames delivered');
+      await a.acknowledged(id, 1);
+      await a.detach(id, 60_000);
+      const onB: Array<{ seq: number; text: string }> = [];
+      const resumed = await b.attach(id, (frame) => onB.push(frame));
+      expect(resumed.resumed).toBe(true);
+      expect(resumed.record).toMatchObject({
+        id,
+        processed: 3,
+        sent: 2,
+        outbox: [{ seq: 2, text: 'frame 2' }],
+      });
+      await a.send(id, (seq) => `late ${seq}`); // a late response from the first node reaches the second
+      await until(() => onB.length === 1, 'the late frame on b');
+      expect(onB).toEqual([{ seq: 3, text: 'late 3' }]);
+      await b.detach(id, 50);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const expired = await a.attach(id, () => {});
+      expect(expired.resumed).toBe(false);
+      expect(expired.record.id).not.toBe(id);
+    });
+
+    test('end(): the next attach starts a new session', async () => {
+      const { record } = await a.attach(undefined, () => {});
+      await a.end(record.id);
+      const again = await b.attach(record.id, () => {});
+      expect(again.resumed).toBe(false);
+    });
+  });
+}
