@@ -28,6 +28,8 @@ export class Connection {
   readonly #timer = new Timer();
   readonly #heartbeat: Heartbeat | undefined;
   #ended = false;
+  /** How it will end if the server never answers the close() in progress. */
+  #closing: CloseDetails | undefined;
 
   /** Creates the native socket; throws what its constructor throws (e.g. a SyntaxError for a bad URL). */
   constructor(
@@ -96,8 +98,15 @@ export class Connection {
   close(code: number, reason: string, timeoutMs: number): void {
     if (this.#ended) return;
     this.#heartbeat?.stop();
-    this.#timer.set(() => this.#end({ code, reason, wasClean: false }), timeoutMs);
+    const closing = { code, reason, wasClean: false };
+    this.#closing = closing;
+    this.#timer.set(() => this.#end(closing), timeoutMs);
     this.#ws.close(code, reason);
+  }
+
+  /** Stops waiting for the server's answer to close(): ends now, as the close timeout would. */
+  closeNow(): void {
+    if (this.#closing) this.#end(this.#closing);
   }
 
   /** Ends the connection at once without telling the owner (which already knows). */

@@ -28,6 +28,7 @@ export type {
   CoreOptions,
   HeartbeatOptions,
   Jitter,
+  LogEntry,
   OpenContext,
   OverflowPolicy,
   QueueOptions,

@@ -1,4 +1,11 @@
-import type { CloseDetails, IncomingData, OutgoingData } from './events.js';
+import type {
+  CloseDetails,
+  CloseInfo,
+  DropReason,
+  IncomingData,
+  OutgoingData,
+  StateChange,
+} from './events.js';
 
 /**
  * What the socket uses of a WebSocket implementation: the browser's `WebSocket` and `ws`'s both fit. (Handler
@@ -199,7 +206,30 @@ export interface CoreOptions {
    * @default none
    */
   onOpen?: ((context: OpenContext) => void | Promise<void>) | undefined;
+  /**
+   * Start in state `closed` instead of connecting at once; `open()` connects. For sockets created before they
+   * are needed (a React render, a module-level constant).
+   * @default false
+   */
+  startClosed?: boolean | undefined;
+  /**
+   * Receives one structured entry per state change, retry, close, drop, error and heartbeat — a debug log
+   * (e.g. `logger: (entry) => console.debug('[socket]', entry)`). Messages are not logged. Costs nothing when
+   * absent.
+   * @default none
+   */
+  logger?: ((entry: LogEntry) => void) | undefined;
 }
+
+/** One entry of the {@link CoreOptions.logger} log. */
+export type LogEntry =
+  | ({ event: 'state' } & StateChange)
+  | { event: 'open' }
+  | ({ event: 'close' } & CloseInfo)
+  | { event: 'reconnecting'; attempt: number; delayMs: number }
+  | { event: 'heartbeat'; rttMs: number }
+  | { event: 'drop'; reason: DropReason; bytes: number }
+  | { event: 'error'; code: string; message: string };
 
 /** Options of {@link ReliableSocket}: those of {@link ReliableSocketCore}, plus the channel protocol's. */
 export interface ReliableSocketOptions extends CoreOptions {

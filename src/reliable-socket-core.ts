@@ -11,6 +11,7 @@ import {
 } from './errors.js';
 import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
 import type { FrameLayer, LayerHost } from './frame-layer.js';
+import { log } from './logger.js';
 import type { CoreOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
 import { Retries } from './retries.js';
@@ -51,7 +52,8 @@ export class ReliableSocketCore {
   readonly #urlProvider: UrlProvider;
   /** The socket's one wait: the retry delay while `reconnecting`, the URL function's deadline while `connecting`. */
   readonly #timer = new Timer();
-  readonly #unwatch: () => void;
+  /** Stops watching the page (online, visible, pageshow); set while a life is under way. */
+  #unwatch: () => void = () => {};
   readonly #retries: Retries;
   #state: SocketState = 'connecting';
   /**
@@ -68,6 +70,11 @@ export class ReliableSocketCore {
    * reported in order, also when a `drop` listener re-enters.
    */
   readonly #drops: Array<[OutgoingData, DropReason, fromLayer?: boolean]> = [];
+  /**
+   * Set while the end of a life is announced (state, drops, the final close): an `open()` from a listener then
+   * waits until the old life has said everything, and starts the new one right after.
+   */
+  #ending: { reopen: boolean } | undefined;
   /** The protocol layered on the frames, if any (see {@link attach}). */
   #layer: FrameLayer | undefined;
 
@@ -84,8 +91,9 @@ export class ReliableSocketCore {
     this.#urlProvider = url;
     const { maxMessages, maxBytes, overflow } = this.#options.queue;
     this.#queue = new SendQueue(maxMessages, maxBytes, overflow);
-    this.#unwatch = watchBrowserLife((event) => this.#onLifeEvent(event));
-    this.#connect();
+    if (this.#options.logger) log(this, this.#options.logger);
+    if (this.#options.startClosed) this.#state = 'closed';
+    else this.#begin();
   }
 
   /** Where the socket is in its life; see {@link SocketState}. */
@@ -172,6 +180,23 @@ export class ReliableSocketCore {
     connection.close(code, reason, heartbeat ? heartbeat.timeoutMs : connectTimeoutMs);
     announce();
     this.#reportDrops();
+  }
+
+  /**
+   * Starts a new life after `close()`, after retries ran out, or with `startClosed`: connects with a fresh retry
+   * count (the queue is empty: what it held was reported dropped at the close). During `closing` it stops
+   * waiting for the server's answer, ends that life (its final `close` event), then starts the new one. Does
+   * nothing while connecting, open or reconnecting.
+   */
+  open(): void {
+    if (this.#ending) {
+      this.#ending.reopen = true;
+      return;
+    }
+    if (this.#state === 'closing') this.#connection?.closeNow();
+    if (this.#state !== 'closed') return;
+    this.#retries.reset();
+    if (this.#moveTo('connecting', 'open()')()) this.#begin();
   }
 
   /**
@@ -321,6 +346,12 @@ export class ReliableSocketCore {
       if (!fromLayer) this.#layer?.dropped(frame, reason);
       this.#emit('drop', frame, reason);
     }
+  }
+
+  /** Starts a life (the state is `connecting`): watches the page, and makes the first attempt. */
+  #begin(): void {
+    this.#unwatch = watchBrowserLife((event) => this.#onLifeEvent(event));
+    this.#connect();
   }
 
   /** Starts an attempt (the state is `connecting`): resolves the URL, then opens a connection to it. */
@@ -490,9 +521,12 @@ export class ReliableSocketCore {
   }
 
   #finish(details: CloseDetails, reason: string, ...errors: Array<ReliableSocketError | undefined>): void {
+    const ending = (this.#ending = { reopen: false });
     this.#stop('closed', reason)();
     this.#reportDrops();
     for (const error of errors) if (error) this.#emit('error', error);
     this.#emit('close', { ...details, willReconnect: false });
+    this.#ending = undefined;
+    if (ending.reopen) this.open();
   }
 }

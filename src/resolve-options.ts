@@ -4,6 +4,7 @@ import type { CloseDetails, IncomingData } from './events.js';
 import type {
   CoreOptions,
   HeartbeatOptions,
+  LogEntry,
   OpenContext,
   OverflowPolicy,
   QueueOptions,
@@ -37,6 +38,8 @@ export interface ResolvedOptions {
   reconnect: ResolvedReconnect | false;
   queue: Required<{ [K in keyof QueueOptions]: Exclude<QueueOptions[K], undefined> }>;
   onOpen: ((context: OpenContext) => void | Promise<void>) | undefined;
+  startClosed: boolean;
+  logger: ((entry: LogEntry) => void) | undefined;
 }
 
 const isDefaultPong = (data: IncomingData): boolean => {
@@ -164,6 +167,11 @@ export function resolveOptions(options?: CoreOptions): ResolvedOptions {
         overflow: oneOf<OverflowPolicy>('drop-oldest', 'drop-newest', 'throw'),
       }),
     onOpen: fn(),
+    startClosed: (value, path) => {
+      if (value !== undefined && typeof value !== 'boolean') fail(TypeError, path, 'a boolean', value);
+      return value === true;
+    },
+    logger: fn(),
   });
   return o;
 }

@@ -22,6 +22,12 @@ export class Retries {
 
   constructor(readonly policy: ResolvedReconnect | false) {}
 
+  /** A new life (`open()` after a close): the count starts again. */
+  reset(): void {
+    this.count = 0;
+    this.#openedAt = undefined;
+  }
+
   /** A connection was established. */
   opened(): void {
     this.#openedAt = Date.now();

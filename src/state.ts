@@ -4,7 +4,7 @@
  * - `open`: connected; `send()` sends.
  * - `reconnecting`: waiting before the next attempt (backoff, or the browser being offline); `send()` queues.
  * - `closing`: `close()` was called; waiting for the server to finish the closing handshake.
- * - `closed`: final. Nothing runs any more; `send()` throws.
+ * - `closed`: this life is over. Nothing runs any more; `send()` throws; only `open()` starts a new life.
  */
 export type SocketState = 'connecting' | 'open' | 'reconnecting' | 'closing' | 'closed';
 
@@ -16,7 +16,8 @@ export const TRANSITIONS: Readonly<Record<SocketState, readonly SocketState[]>> 
   open: ['connecting', 'reconnecting', 'closing', 'closed'],
   reconnecting: ['connecting', 'closed'],
   closing: ['closed'],
-  closed: [],
+  // → connecting: open() starts a new life. Nothing else leaves closed.
+  closed: ['connecting'],
 };
 
 /** Throws if `from → to` is not in {@link TRANSITIONS}. */

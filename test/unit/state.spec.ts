@@ -3,8 +3,8 @@ import { checkTransition, type SocketState, TRANSITIONS } from '../../src/state.
 
 const states = Object.keys(TRANSITIONS) as SocketState[];
 
-test('closed is final and closing can only end', () => {
-  expect(TRANSITIONS.closed).toEqual([]);
+test('closed is left only for connecting (open()), and closing can only end', () => {
+  expect(TRANSITIONS.closed).toEqual(['connecting']);
   expect(TRANSITIONS.closing).toEqual(['closed']);
 });
 
