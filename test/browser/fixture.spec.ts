@@ -107,6 +107,24 @@ test('halfOpen: nothing gets through and nothing closes for 3 s; healing deliver
   expect((await probe.messages(2)).map((m) => m.data)).toEqual(['before', 'during']);
 });
 
+test('natLoss after halfOpen: what was frozen is dropped, the old connection is reset (1006), new ones work', async ({
+  page,
+  server,
+}) => {
+  const probe = await NativeProbe.open(page, server.wsUrl);
+  await probe.next('open');
+  server.halfOpen(true);
+  await probe.send('frozen, then lost');
+  await page.waitForTimeout(300); // let the frame reach the proxy, where it waits
+  server.natLoss();
+  expect(await probe.next('close')).toMatchObject({ type: 'close', code: 1006, wasClean: false });
+  expect(server.messages()).toEqual([]);
+  const again = await NativeProbe.open(page, server.wsUrl);
+  await again.next('open');
+  await again.send('after');
+  expect((await again.messages(1)).map((m) => m.data)).toEqual(['after']);
+});
+
 test('sendToAll: malformed frames arrive exactly as sent', async ({ page, server }) => {
   const probe = await NativeProbe.open(page, server.wsUrl);
   await probe.next('open');
