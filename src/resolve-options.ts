@@ -16,7 +16,8 @@ export interface ResolvedHeartbeat {
   intervalMs: number;
   timeoutMs: number;
   ping: (id: number) => string;
-  isPong: (data: IncomingData) => boolean;
+  /** false: not a pong; true: a pong without an id; a number: the id of the ping it answers. */
+  pong: (data: IncomingData) => boolean | number;
 }
 
 export interface ResolvedReconnect {
@@ -39,11 +40,13 @@ export interface ResolvedOptions {
   onOpen: ((context: OpenContext) => void | Promise<void>) | undefined;
 }
 
-const isDefaultPong = (data: IncomingData): boolean => {
+/** `{"type":"pong","id":n}` → n; a JSON pong without a numeric id → true; anything else → false. */
+const defaultPong = (data: IncomingData): boolean | number => {
   // Cheap tests first: this runs on every inbound frame.
   if (typeof data !== 'string' || data.length > 128 || !data.includes('"pong"')) return false;
   try {
-    return (JSON.parse(data) as { type?: unknown } | null)?.type === 'pong';
+    const pong = JSON.parse(data) as { type?: unknown; id?: unknown } | null;
+    return pong?.type === 'pong' && (typeof pong.id === 'number' ? pong.id : true);
   } catch {
     return false;
   }
@@ -73,7 +76,7 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
     intervalMs,
     timeoutMs,
     ping: typeof ping === 'string' ? () => ping : (ping ?? ((id) => `{"type":"ping","id":${id}}`)),
-    isPong: typeof pong === 'string' ? (data) => data === pong : (pong ?? isDefaultPong),
+    pong: typeof pong === 'string' ? (data) => data === pong : (pong ?? defaultPong),
   };
 }
 
