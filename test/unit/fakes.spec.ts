@@ -23,6 +23,7 @@ test('FakeClock.advance fails, instead of spinning forever, on a timer that resc
 });
 
 test('FakeClock: advance and jump move both clocks; setWall moves only the wall clock', () => {
+  const [realDateNow, realPerformanceNow] = [Date.now, performance.now];
   const clock = new FakeClock();
   clock.install();
   try {
@@ -35,6 +36,5 @@ test('FakeClock: advance and jump move both clocks; setWall moves only the wall 
   } finally {
     clock.uninstall();
   }
-  expect(Math.abs(Date.now() - new Date().getTime())).toBeLessThan(1000); // the real clocks are back
-  expect(performance.now()).toBeGreaterThan(0);
+  expect([Date.now, performance.now]).toEqual([realDateNow, realPerformanceNow]); // the real clocks are back
 });
