@@ -16,7 +16,7 @@ export interface HeartbeatHost {
 interface Out {
   id: number;
   at: number;
-  heard: boolean;
+  heard?: true;
 }
 
 /**
@@ -54,18 +54,28 @@ export class Heartbeat {
     this.#schedule();
   }
 
-  /** Notes an inbound frame (any frame proves liveness); returns true if it is a pong, which is not for the app. */
+  /**
+   * Notes an inbound frame (any frame proves liveness); returns true if it is a pong, which is not for the app.
+   * A pong hook that throws is reported and the frame treated as a message.
+   */
   received(data: IncomingData): boolean {
     const out = this.#out;
     if (out) out.heard = true;
-    const answer = this.#pongOf(data);
-    if (answer === false) return false;
-    if (out && (answer === true || answer === out.id)) {
+    let answer: number | boolean;
+    try {
+      answer = this.options.pong(data);
+    } catch (error) {
+      report(error);
+      return false;
+    }
+    // A number is the id of the ping it answers; true (any truthy value), a pong without one: it answers the
+    // ping that is out.
+    if (out && (typeof answer === 'number' ? answer === out.id : answer)) {
       this.#out = undefined;
       this.#schedule();
       this.host.pong(now() - out.at); // last: a listener may close the socket
     }
-    return true;
+    return typeof answer === 'number' || !!answer;
   }
 
   /** Checks liveness now: pings at once unless a ping is already out. */
@@ -96,31 +106,16 @@ export class Heartbeat {
   /** Sends the next ping. A ping hook that throws is reported and that ping skipped: no ping, no deadline. */
   #ping(): void {
     const id = ++this.#id;
-    this.#lastPingAt = now();
-    let frame: unknown;
+    const at = now();
+    this.#lastPingAt = at;
     try {
-      frame = this.options.ping(id);
+      const frame = this.options.ping(id);
       if (typeof frame !== 'string')
-        throw new TypeError(`heartbeat.ping returned ${typeof frame}, not a string`);
+        throw new TypeError('reliable-socket: heartbeat.ping must return a string');
+      this.#out = { id, at };
+      this.host.send(frame);
     } catch (error) {
       report(error);
-      return;
-    }
-    this.#out = { id, at: this.#lastPingAt, heard: false };
-    this.host.send(frame);
-  }
-
-  /**
-   * Whether `data` is a pong, and of which ping: false (not a pong), true (a pong without an id: it answers the
-   * ping that is out) or the id. A pong hook that throws is reported and the frame treated as a message.
-   */
-  #pongOf(data: IncomingData): number | boolean {
-    try {
-      const answer = this.options.pong(data);
-      return typeof answer === 'number' ? answer : !!answer;
-    } catch (error) {
-      report(error);
-      return false;
     }
   }
 

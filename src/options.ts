@@ -1,4 +1,5 @@
 import type { CloseDetails, IncomingData, OutgoingData } from './events.js';
+import type { BinaryTypeName, URLLike } from './web-types.js';
 
 /**
  * What the socket uses of a WebSocket implementation: the browser's `WebSocket` and `ws`'s both fit. (Handler
@@ -21,7 +22,7 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). */
-export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
+export type UrlProvider = string | URLLike | (() => string | URLLike | Promise<string | URLLike>);
 
 /**
  * Application-level heartbeat. While open, a ping is sent every `intervalMs`; if nothing at all arrives within
@@ -169,7 +170,7 @@ export interface ReliableSocketOptions {
    * How binary frames arrive in `message` events, as on the native socket.
    * @default 'blob'
    */
-  binaryType?: BinaryType | undefined;
+  binaryType?: BinaryTypeName | undefined;
   /**
    * How long an attempt may take, in milliseconds: from creating the native socket until it is open and
    * `onOpen` has finished (and, separately, how long a URL function may take). A slower attempt is abandoned

@@ -17,6 +17,7 @@ import { Retries } from './retries.js';
 import { byteLength, SendQueue, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
+import type { AbortSignalLike } from './web-types.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
@@ -180,7 +181,7 @@ export class ReliableSocketCore {
    * Resolves when the socket is open (at once if it is). Rejects with {@link SocketClosedError} if it closes for
    * good first, or with the signal's reason when `signal` aborts.
    */
-  whenOpen(options?: { signal?: AbortSignal | undefined }): Promise<void> {
+  whenOpen(options?: { signal?: AbortSignalLike | undefined }): Promise<void> {
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
       if (signal?.aborted) return reject(signal.reason);

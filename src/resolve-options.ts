@@ -11,6 +11,7 @@ import type {
   WebSocketConstructor,
 } from './options.js';
 import { MAX_TIMER_MS } from './timer.js';
+import type { BinaryTypeName } from './web-types.js';
 
 export interface ResolvedHeartbeat {
   intervalMs: number;
@@ -32,7 +33,7 @@ export interface ResolvedReconnect {
 export interface ResolvedOptions {
   protocols: string | string[] | undefined;
   WebSocket: WebSocketConstructor;
-  binaryType: BinaryType;
+  binaryType: BinaryTypeName;
   connectTimeoutMs: number;
   heartbeat: ResolvedHeartbeat | false;
   reconnect: ResolvedReconnect | false;
