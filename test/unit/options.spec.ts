@@ -73,11 +73,35 @@ test('options itself must be an object', () => {
   );
 });
 
+/**
+ * Runs `fn` with `globalThis.WebSocket` set to `value` (or absent), then puts back what was there: Node 20 has
+ * no global WebSocket, Node 22 and later do (engines say >= 20), so neither case may be assumed.
+ */
+function withGlobalWebSocket(value: unknown, fn: () => void): void {
+  const original = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+  const global = globalThis as { WebSocket?: unknown };
+  if (value === undefined) delete global.WebSocket;
+  else Object.defineProperty(globalThis, 'WebSocket', { value, configurable: true, writable: true });
+  try {
+    fn();
+  } finally {
+    if (original) Object.defineProperty(globalThis, 'WebSocket', original);
+    else delete global.WebSocket;
+  }
+}
+
 test('without a global WebSocket, the error says how to pass one', () => {
-  // Node 20 has no global WebSocket: exactly the case this message is for.
-  expect(globalThis.WebSocket).toBeUndefined();
-  expect(() => resolveOptions({})).toThrow(TypeError);
-  expect(() => resolveOptions({})).toThrow(/options\.WebSocket.*import \{ WebSocket \} from 'ws'/);
+  withGlobalWebSocket(undefined, () => {
+    expect(globalThis.WebSocket).toBeUndefined();
+    expect(() => resolveOptions({})).toThrow(TypeError);
+    expect(() => resolveOptions({})).toThrow(/options\.WebSocket.*import \{ WebSocket \} from 'ws'/);
+  });
+});
+
+test('with a global WebSocket (browsers, Node 22 and later), it is the default', () => {
+  withGlobalWebSocket(FakeWebSocket, () => {
+    expect(resolveOptions({}).WebSocket).toBe(FakeWebSocket);
+  });
 });
 
 test('defaults are the documented ones', () => {
