@@ -85,8 +85,10 @@ export class Heartbeat {
     this.#schedule();
   }
 
+  /** Stops for good: a pong that still arrives (while the socket closes) finds no ping out and restarts nothing. */
   stop(): void {
     this.#timer.clear();
+    this.#out = undefined;
   }
 
   #tick(): void {

@@ -195,6 +195,17 @@ test.describe('RTT and one ping out (defect 7)', () => {
     socket.close();
   });
 
+  test('a pong that arrives after close() restarts nothing: no timer but the close timeout, no ping', () => {
+    const { socket } = open({ heartbeat: { intervalMs: 1000, timeoutMs: 3000 } });
+    clock.advance(1000); // ping 1
+    socket.close(); // waits up to 3 s for the server's close frame
+    expect(clock.pending).toBe(1);
+    ws().receive(pong(1));
+    expect(clock.pending).toBe(1);
+    clock.advance(2000);
+    expect(pingIds(ws())).toEqual([1]);
+  });
+
   test('the next ping waits its interval from the previous ping, or goes at once after a pong later than that', () => {
     const { socket } = open({ heartbeat: { intervalMs: 1000, timeoutMs: 3000 } });
     clock.advance(1000); // ping 1
