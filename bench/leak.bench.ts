@@ -1,153 +1,182 @@
-// Leaks: 300 forced disconnect/reconnect cycles — the server cutting the connection and reconnect() in turn,
-// each cycle round-tripping a channel message — then garbage collection. Reports the JS heap growth and the
-// native WebSocket objects still alive (Chromium, through a CDP session), and the timers and page listeners
-// the socket holds: the same count after 300 cycles as after the warm-up, and none at all after close().
+// Leaks, as a slope: the JS heap (after forced GC) at two large cycle counts, for the library and for the native
+// WebSocket doing the same work in the same run. A cycle: a message out and its echo back, then the server
+// destroys the connection (1006), and the socket reconnects after 10–50 ms. After WARM_UP cycles (JIT code,
+// caches), readings at FIRST and SECOND cycles; the slope is the growth between them per cycle. Live objects are
+// counted by constructor from a heap snapshot at both readings (Connection, Heartbeat, Timer, WebSocket, the
+// library's listeners), with the pending timers and window/document listeners; and again after close().
+// Heap and objects need CDP (Chromium). Firefox runs a short version: timers and listeners only.
+import type { Browser, Page } from '@playwright/test';
+import type { FixtureServer } from '../test/fixture/fixture-server.js';
 import { openLibrary, test, trackTimers } from '../test/fixture/test.js';
 import { record } from './kit.js';
+import {
+  countObjects,
+  countWebSockets,
+  heapUsed,
+  startDestroyingServer,
+  trackPageListeners,
+} from './leak-kit.js';
 
-/** Cycles before the first heap reading: the first few dozen grow the heap by JIT code and caches, once. */
-const WARM_UP = 50;
-const CYCLES = 300;
+const WARM_UP = 10;
+const FIRST = 1500;
+const SECOND = 3000;
+/** Without CDP there is no heap to read: a short run for the timers and listeners. */
+const SHORT = 300;
+/**
+ * Constructors counted in the heap: the socket, its per-connection objects, its timers, and eventemitter3's
+ * listener records (`EE`, one per listener of any of the library's emitters). Native WebSockets are counted
+ * by prototype.
+ */
+const CONSTRUCTORS = ['ReliableSocket', 'Connection', 'Heartbeat', 'Timer', 'EE'] as const;
+
+type Side = 'library' | 'native';
 
 declare global {
   interface Window {
-    leak?: {
-      opens: number;
-      cycle(kind: 'reconnect' | 'none'): Promise<void>;
-      waitOpens(count: number): Promise<void>;
-      roundTrip(): Promise<void>;
-      close(): Promise<void>;
-    };
+    leak?: { cycles: number; run(count: number): Promise<void>; close(): Promise<void> };
     pageListeners?: () => number;
   }
 }
 
-test('leak', async ({ page, server, browser, browserName }, testInfo) => {
-  // Counts listeners on window and document, where the socket listens for online/offline/visibility/pageshow.
-  await page.addInitScript(() => {
-    const live = new Set<string>();
-    const key = (target: EventTarget, type: string, listener: unknown) =>
-      `${target === window ? 'window' : 'document'}:${type}:${String(listener).length}:${live.size}`;
-    const keys = new WeakMap<object, string>();
-    const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
-    EventTarget.prototype.addEventListener = function (
-      this: EventTarget,
-      type: string,
-      listener: EventListenerOrEventListenerObject | null,
-      options?: boolean | AddEventListenerOptions,
-    ) {
-      if ((this === window || this === document) && listener && !keys.has(listener)) {
-        const k = key(this, type, listener);
-        keys.set(listener, k);
-        live.add(k);
-      }
-      return add.call(this, type, listener, options);
-    };
-    EventTarget.prototype.removeEventListener = function (
-      this: EventTarget,
-      type: string,
-      listener: EventListenerOrEventListenerObject | null,
-      options?: boolean | EventListenerOptions,
-    ) {
-      const k = listener ? keys.get(listener) : undefined;
-      if ((this === window || this === document) && listener && k) {
-        live.delete(k);
-        keys.delete(listener);
-      }
-      return remove.call(this, type, listener, options);
-    };
-    window.pageListeners = () => live.size;
-  });
-  await trackTimers(page);
-  await openLibrary(page, server);
-  const baselineListeners = await page.evaluate(() => window.pageListeners!());
-
-  await page.evaluate((url) => {
-    const socket = new window.RS.ReliableSocket(url, { reconnect: { initialDelayMs: 5, maxDelayMs: 5 } });
+/** In the page: one socket of `side` that cycles on demand. Its three listeners are set up once. */
+function setUp({ url, side }: { url: string; side: Side }): void {
+  const waiting: Partial<Record<'open' | 'echo' | 'close', (() => void) | undefined>> = {};
+  const next = (name: keyof typeof waiting) => new Promise<void>((resolve) => (waiting[name] = resolve));
+  const fire = (name: keyof typeof waiting): void => {
+    const resolve = waiting[name];
+    waiting[name] = undefined;
+    resolve?.();
+  };
+  const delay = (): number => 10 + Math.random() * 40;
+  const frame = (n: number): string => JSON.stringify({ type: 'message', channel: 'echo', data: { n } });
+  let send: (n: number) => void;
+  let close: () => void;
+  if (side === 'library') {
+    const socket = new window.RS.ReliableSocket(url, {
+      heartbeat: { intervalMs: 2000, timeoutMs: 2000 },
+      reconnect: { delay },
+    });
     const echo = socket.channel('echo');
-    const waiters: Array<() => void> = [];
-    const state = {
-      opens: 0,
-      waitOpens: (count: number) =>
-        new Promise<void>((resolve) => {
-          if (state.opens >= count) resolve();
-          else waiters.push(() => state.opens >= count && resolve());
-        }),
-      cycle: async (kind: 'reconnect' | 'none') => {
-        if (kind === 'reconnect') socket.reconnect();
-      },
-      roundTrip: () =>
-        new Promise<void>((resolve) => {
-          const off = echo.on('message', () => {
-            off();
-            resolve();
-          });
-          echo.send({ ping: state.opens });
-        }),
-      close: () =>
-        new Promise<void>((resolve) => {
-          socket.on('close', ({ willReconnect }) => !willReconnect && resolve());
-          socket.close();
-        }),
+    socket.on('open', () => fire('open'));
+    socket.on('close', () => fire('close'));
+    echo.on('message', () => fire('echo'));
+    send = (n) => echo.send({ n });
+    close = () => socket.close();
+  } else {
+    let ws: WebSocket;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const connect = (): void => {
+      ws = new WebSocket(url);
+      ws.onopen = () => fire('open');
+      ws.onmessage = () => fire('echo');
+      ws.onclose = () => {
+        timer = setTimeout(connect, delay());
+        fire('close');
+      };
     };
-    socket.on('open', () => {
-      state.opens++;
-      for (const waiter of waiters.splice(0)) waiter();
-    });
-    window.leak = state;
-  }, server.wsUrl);
-  await page.evaluate(() => window.leak!.waitOpens(1));
-
-  const cdp = browserName === 'chromium' ? await page.context().newCDPSession(page) : undefined;
-  const heapUsed = async (): Promise<number | undefined> => {
-    if (!cdp) return undefined;
-    for (let i = 0; i < 3; i++) await cdp.send('HeapProfiler.collectGarbage');
-    return (await cdp.send('Runtime.getHeapUsage')).usedSize;
-  };
-  const runCycles = async (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      if (i % 2 === 0) server.kill();
-      else await page.evaluate(() => window.leak!.cycle('reconnect'));
-      await page.evaluate((count) => window.leak!.waitOpens(count), i + 2);
-      await page.evaluate(() => window.leak!.roundTrip());
-    }
-  };
-  const counts = () =>
-    page.evaluate(() => ({ timers: window.pendingTimers!(), listeners: window.pageListeners!() }));
-
-  await runCycles(0, WARM_UP);
-  const heapBefore = await heapUsed();
-  const before = await counts();
-  await runCycles(WARM_UP, WARM_UP + CYCLES);
-  const heapAfter = await heapUsed();
-  const after = await counts();
-  // Every native socket ever created, still in the heap: 1 (the current one) when nothing leaks. Asked last,
-  // because CDP keeps what queryObjects returns alive.
-  let liveWebSockets: number | undefined;
-  if (cdp) {
-    const { result } = await cdp.send('Runtime.evaluate', { expression: 'WebSocket.prototype' });
-    const { objects } = await cdp.send('Runtime.queryObjects', { prototypeObjectId: result.objectId! });
-    const { result: length } = await cdp.send('Runtime.callFunctionOn', {
-      objectId: objects.objectId!,
-      functionDeclaration: 'function () { return this.length; }',
-      returnByValue: true,
-    });
-    liveWebSockets = length.value as number;
+    connect();
+    send = (n) => ws.send(frame(n));
+    close = () => {
+      clearTimeout(timer);
+      ws.onclose = null;
+      ws.close();
+    };
   }
-  await page.evaluate(() => window.leak!.close());
-  const closed = await counts();
+  const opened = next('open');
+  const state = {
+    cycles: 0,
+    run: async (count: number) => {
+      await opened;
+      for (let i = 0; i < count; i++) {
+        const [echoed, closed] = [next('echo'), next('close')];
+        send(state.cycles);
+        await echoed;
+        await closed;
+        await next('open'); // registered long before the reconnection delay (≥ 10 ms) is over
+        state.cycles++;
+      }
+    },
+    close: async () => close(),
+  };
+  window.leak = state;
+}
 
-  record(testInfo, browser, 'leak', {
-    cycles: CYCLES,
-    heapBeforeBytes: heapBefore,
-    heapAfterBytes: heapAfter,
-    heapGrowthBytes: heapBefore === undefined || heapAfter === undefined ? undefined : heapAfter - heapBefore,
-    liveWebSockets,
-    timersBefore: before.timers,
-    timersAfter: after.timers,
-    timersAfterClose: closed.timers,
-    listenersBefore: before.listeners - baselineListeners,
-    listenersAfter: after.listeners - baselineListeners,
-    listenersAfterClose: closed.listeners - baselineListeners,
-  });
+interface Reading {
+  cycles: number;
+  heapBytes: number | undefined;
+  objects: Record<string, number> | undefined;
+  pendingTimers: number;
+  pageListeners: number;
+}
+
+/** Runs one side in a page of its own: warm-up, the readings, then close() and a last reading. */
+async function measure(
+  browser: Browser,
+  url: string,
+  side: Side,
+  withCdp: boolean,
+  httpServer: FixtureServer,
+) {
+  const context = await browser.newContext();
+  const page: Page = await context.newPage();
+  try {
+    await trackPageListeners(page);
+    await trackTimers(page);
+    await openLibrary(page, httpServer); // both sides load the library, so their heaps start alike
+    const cdp = withCdp ? await context.newCDPSession(page) : undefined;
+    const baseListeners = await page.evaluate(() => window.pageListeners!());
+    await page.evaluate(setUp, { url, side });
+    const read = async (): Promise<Reading> => ({
+      cycles: await page.evaluate(() => window.leak!.cycles),
+      heapBytes: cdp ? await heapUsed(cdp) : undefined,
+      objects: cdp
+        ? { ...(await countObjects(cdp, CONSTRUCTORS)), WebSocket: await countWebSockets(cdp) }
+        : undefined,
+      pendingTimers: await page.evaluate(() => window.pendingTimers!()),
+      pageListeners: (await page.evaluate(() => window.pageListeners!())) - baseListeners,
+    });
+    const startedAt = Date.now();
+    await page.evaluate((n) => window.leak!.run(n), WARM_UP);
+    const readings: Reading[] = [];
+    for (const at of withCdp ? [FIRST, SECOND] : [SHORT]) {
+      const done = await page.evaluate(() => window.leak!.cycles);
+      await page.evaluate((n) => window.leak!.run(n), WARM_UP + at - done);
+      readings.push(await read());
+    }
+    const seconds = (Date.now() - startedAt) / 1000;
+    await page.evaluate(() => window.leak!.close());
+    await page
+      .waitForFunction(() => window.pendingTimers!() === 0, undefined, { timeout: 5000 })
+      .catch(() => {});
+    const closed = await read();
+    const [first, second] = readings;
+    const slope =
+      first?.heapBytes !== undefined && second?.heapBytes !== undefined
+        ? (second.heapBytes - first.heapBytes) / (second.cycles - first.cycles)
+        : undefined;
+    return { readings, afterClose: closed, slopeBytesPerCycle: slope, seconds };
+  } finally {
+    await context.close();
+  }
+}
+
+test('leak', async ({ browser, browserName, server }, testInfo) => {
+  test.setTimeout(15 * 60_000);
+  const destroying = await startDestroyingServer();
+  try {
+    const withCdp = browserName === 'chromium';
+    // One after the other, each in its own page, so neither's garbage is in the other's heap.
+    const native = await measure(browser, destroying.url, 'native', withCdp, server);
+    const library = await measure(browser, destroying.url, 'library', withCdp, server);
+    record(testInfo, browser, 'leak', {
+      warmUp: WARM_UP,
+      readingsAt: withCdp ? [FIRST, SECOND] : [SHORT],
+      reconnectDelayMs: [10, 50],
+      heartbeat: { intervalMs: 2000, timeoutMs: 2000 },
+      library,
+      native,
+    });
+  } finally {
+    await destroying.close();
+  }
 });

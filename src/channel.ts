@@ -3,6 +3,7 @@ import { ChannelClosedError } from './errors.js';
 import type { GapReason } from './protocol.js';
 import type { SendResult } from './send-queue.js';
 import { type Issue, type Outcome, type Validator, validate } from './validator.js';
+import type { AbortSignalLike } from './web-types.js';
 
 /** A payload that failed the channel's validator: it is reported here and never delivered as `message`. */
 export interface InvalidPayload {
@@ -43,7 +44,7 @@ export interface RequestOptions {
    */
   timeoutMs?: number | undefined;
   /** Aborts the wait: the promise rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
+  signal?: AbortSignalLike | undefined;
 }
 
 /** What a channel needs from its socket's channel layer. */

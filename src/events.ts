@@ -1,11 +1,12 @@
 import type { ReliableSocketError } from './errors.js';
 import type { SocketState } from './state.js';
+import type { BlobLike, BufferSourceLike } from './web-types.js';
 
 /** What `send()` accepts: the same as the native `WebSocket.send()`. */
-export type OutgoingData = string | Blob | BufferSource;
+export type OutgoingData = string | BlobLike | BufferSourceLike;
 
 /** What a `message` event carries: text as a string, binary as a Blob or ArrayBuffer per `binaryType`. */
-export type IncomingData = string | Blob | ArrayBuffer;
+export type IncomingData = string | BlobLike | ArrayBuffer;
 
 /** How a connection ended. */
 export interface CloseDetails {

@@ -6,6 +6,7 @@ import type {
   OutgoingData,
   StateChange,
 } from './events.js';
+import type { BinaryTypeName, URLLike } from './web-types.js';
 
 /**
  * What the socket uses of a WebSocket implementation: the browser's `WebSocket` and `ws`'s both fit. (Handler
@@ -28,16 +29,19 @@ export interface WebSocketLike {
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
 /** Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). */
-export type UrlProvider = string | URL | (() => string | URL | Promise<string | URL>);
+export type UrlProvider = string | URLLike | (() => string | URLLike | Promise<string | URLLike>);
 
 /**
  * Application-level heartbeat. While open, a ping is sent every `intervalMs`; if nothing at all arrives within
- * `timeoutMs` of a ping, the connection is declared dead and dropped at once. Deadlines are judged by the wall
- * clock, so a tab whose timers the browser throttles neither misses a dead link nor kills a live one.
+ * `timeoutMs` of a ping, the connection is declared dead and dropped at once. One ping is out at a time: the
+ * next waits for the previous one's pong, or for its timeout to pass while other frames kept the link alive.
+ * Deadlines are judged on the monotonic clock (`performance.now()`), so a tab whose timers the browser
+ * throttles neither misses a dead link nor kills a live one, and a wall clock set back or forward changes
+ * nothing.
  */
 export interface HeartbeatOptions {
   /**
-   * Time between pings, in milliseconds.
+   * Time between pings, in milliseconds (from one ping to the next; later if a pong takes longer).
    * @default 25000
    */
   intervalMs?: number | undefined;
@@ -47,16 +51,22 @@ export interface HeartbeatOptions {
    */
   timeoutMs?: number | undefined;
   /**
-   * The ping frame: a string sent as is (e.g. `'ping'`), or a function of a counter that returns it.
+   * The ping frame: a string sent as is (e.g. `'ping'`), or a function of a counter (1, 2, …) that returns it.
+   * A function that throws or returns a non-string is reported (`reportError`) and that ping is skipped — no
+   * ping, so no deadline either — and the next is tried one interval later.
    * @default (id) => `{"type":"ping","id":${id}}`
    */
   ping?: string | ((id: number) => string) | undefined;
   /**
-   * Recognises the pong: a string compared with each text frame (e.g. `'pong'`), or a predicate. Pongs are
-   * never delivered as `message`; each one reports the round-trip time in a `heartbeat` event.
-   * @default a JSON object whose `type` is `"pong"`
+   * Recognises the pong: a string compared with each text frame (e.g. `'pong'`), or a function that returns
+   * `true` for a pong, the id of the ping it answers (a number) for a pong that carries one, and `false` for
+   * anything else. Pongs are never delivered as `message`. The pong of the ping that is out reports the
+   * round-trip time in a `heartbeat` event: with an id it must match that ping's; without one (a string, or
+   * `true`) any pong answers the ping that is out, and a pong while none is out (a very late one) reports
+   * nothing. A function that throws is reported (`reportError`) and the frame is delivered as a message.
+   * @default a JSON object whose `type` is `"pong"`, matched by its numeric `id`
    */
-  pong?: string | ((data: IncomingData) => boolean) | undefined;
+  pong?: string | ((data: IncomingData) => boolean | number) | undefined;
 }
 
 /** Backoff jitter: `full` = random in [0, cap]; `equal` = random in [cap/2, cap]; `none` = cap. */
@@ -173,7 +183,7 @@ export interface CoreOptions {
    * How binary frames arrive in `message` events, as on the native socket.
    * @default 'blob'
    */
-  binaryType?: BinaryType | undefined;
+  binaryType?: BinaryTypeName | undefined;
   /**
    * How long an attempt may take, in milliseconds: from creating the native socket until it is open and
    * `onOpen` has finished (and, separately, how long a URL function may take). A slower attempt is abandoned

@@ -18,6 +18,7 @@ import { Retries } from './retries.js';
 import { byteLength, SendQueue, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
+import type { AbortSignalLike } from './web-types.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
@@ -227,7 +228,7 @@ export class ReliableSocketCore {
    * reconnection). Rejects with {@link SocketClosedError} if it closes for good first, or with the signal's
    * reason when `signal` aborts. Leaves no listener behind however it settles.
    */
-  whenOpen(options?: { signal?: AbortSignal | undefined; next?: boolean | undefined }): Promise<void> {
+  whenOpen(options?: { signal?: AbortSignalLike | undefined; next?: boolean | undefined }): Promise<void> {
     return new Promise((resolve, reject) => {
       const signal = options?.signal;
       if (signal?.aborted) return reject(signal.reason);

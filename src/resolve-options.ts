@@ -12,12 +12,14 @@ import type {
   WebSocketConstructor,
 } from './options.js';
 import { MAX_TIMER_MS } from './timer.js';
+import type { BinaryTypeName } from './web-types.js';
 
 export interface ResolvedHeartbeat {
   intervalMs: number;
   timeoutMs: number;
   ping: (id: number) => string;
-  isPong: (data: IncomingData) => boolean;
+  /** false: not a pong; true: a pong without an id; a number: the id of the ping it answers. */
+  pong: (data: IncomingData) => boolean | number;
 }
 
 export interface ResolvedReconnect {
@@ -32,7 +34,7 @@ export interface ResolvedReconnect {
 export interface ResolvedOptions {
   protocols: string | string[] | undefined;
   WebSocket: WebSocketConstructor;
-  binaryType: BinaryType;
+  binaryType: BinaryTypeName;
   connectTimeoutMs: number;
   heartbeat: ResolvedHeartbeat | false;
   reconnect: ResolvedReconnect | false;
@@ -42,11 +44,13 @@ export interface ResolvedOptions {
   logger: ((entry: LogEntry) => void) | undefined;
 }
 
-const isDefaultPong = (data: IncomingData): boolean => {
+/** `{"type":"pong","id":n}` → n; a JSON pong without a numeric id → true; anything else → false. */
+const defaultPong = (data: IncomingData): boolean | number => {
   // Cheap tests first: this runs on every inbound frame.
   if (typeof data !== 'string' || data.length > 128 || !data.includes('"pong"')) return false;
   try {
-    return (JSON.parse(data) as { type?: unknown } | null)?.type === 'pong';
+    const pong = JSON.parse(data) as { type?: unknown; id?: unknown } | null;
+    return pong?.type === 'pong' && (typeof pong.id === 'number' ? pong.id : true);
   } catch {
     return false;
   }
@@ -76,7 +80,7 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
     intervalMs,
     timeoutMs,
     ping: typeof ping === 'string' ? () => ping : (ping ?? ((id) => `{"type":"ping","id":${id}}`)),
-    isPong: typeof pong === 'string' ? (data) => data === pong : (pong ?? isDefaultPong),
+    pong: typeof pong === 'string' ? (data) => data === pong : (pong ?? defaultPong),
   };
 }
 

@@ -17,7 +17,7 @@ export interface Retry {
 export class Retries {
   /** Retries since the last stable connection. */
   count = 0;
-  /** When the current connection was established. */
+  /** When the current connection was established, on the monotonic clock (uptime is a duration). */
   #openedAt: number | undefined;
 
   constructor(readonly policy: ResolvedReconnect | false) {}
@@ -30,13 +30,13 @@ export class Retries {
 
   /** A connection was established. */
   opened(): void {
-    this.#openedAt = Date.now();
+    this.#openedAt = performance.now();
   }
 
   /** The current connection, if any, is over: one that stayed up `stableAfterMs` starts the count again. */
   ended(): void {
     const { policy } = this;
-    if (policy && this.#openedAt !== undefined && Date.now() - this.#openedAt >= policy.stableAfterMs)
+    if (policy && this.#openedAt !== undefined && performance.now() - this.#openedAt >= policy.stableAfterMs)
       this.count = 0;
     this.#openedAt = undefined;
   }

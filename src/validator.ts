@@ -1,4 +1,4 @@
-import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { StandardSchemaV1 } from './standard-schema.js';
 
 /**
  * Checks an inbound payload at run time: a Standard Schema (zod, valibot, arktype, effect… — anything with a

@@ -1,8 +1,10 @@
 /**
  * The heartbeat in real browsers: a half-open link is detected within interval + timeout (+1 s slack) and
  * the socket reconnects; pongs (JSON by default, or custom text frames) never reach the app and report an
- * RTT; any inbound frame proves liveness; deadlines are judged by the wall clock, so a throttled tab neither
- * kills a live link nor misses a dead one; `heartbeat: false` sends nothing.
+ * RTT — the true one, matched by id, one ping out at a time, on a chatty server with slow pongs; any inbound
+ * frame proves liveness; deadlines are judged on the monotonic clock, so a throttled tab neither kills a live
+ * link nor misses a dead one, and a wall clock set back or forward changes nothing; `heartbeat: false` sends
+ * nothing.
  */
 import type { Page } from '@playwright/test';
 import type { FixtureServer } from '../fixture/fixture-server.js';
@@ -186,16 +188,45 @@ test('any inbound frame proves liveness: unanswered pings do not kill a link the
   expect(close!.args[0]).toMatchObject({ reason: 'heartbeat timeout' });
 });
 
-// Wall-clock deadlines. A hidden tab's timers are throttled (to once a minute in Chromium), so a heartbeat
-// timer may fire long after it was due. `setSystemTime` moves Date.now() without firing timers: exactly what
-// such a tab sees when its overdue timer finally runs.
+test('a chatty server that answers pings after 300 ms: every RTT is at least 300 ms, one ping out at a time', async ({
+  page,
+  server,
+}) => {
+  await openLibrary(page, server);
+  server.pongDelayMs = 300;
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 100, timeoutMs: 5000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  // The server talks every 20 ms while the pings go on: any of these frames came sooner than a pong.
+  for (let n = 0; n < 100 && (await probe.events('heartbeat')).length < 5; n++) {
+    server.sendToAll(`chat ${n}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const rtts = (await probe.args('heartbeat')).map((h) => h.rttMs);
+  expect(rtts.length).toBeGreaterThanOrEqual(5);
+  // Each pong left the server 300 ms after its ping arrived, so no true RTT is shorter.
+  for (const rttMs of rtts) expect(rttMs).toBeGreaterThanOrEqual(300);
+  // One ping out at a time: the server has seen at most one ping more than the pongs the page received
+  // (every 100 ms against a 300 ms answer, several pings would be out at once otherwise).
+  const ids = pings(server).map((frame) => (JSON.parse(frame) as { id: number }).id);
+  expect(ids.length).toBeLessThanOrEqual((await probe.events('heartbeat')).length + 1);
+  expect(ids).toEqual(ids.map((_, i) => i + 1));
+});
+
+// Deadlines on the monotonic clock. A hidden tab's timers are throttled (to once a minute in Chromium), so a
+// heartbeat timer may fire long after it was due: `fastForward` moves both of the page's clocks (Date.now and
+// performance.now) and fires an overdue timer once, at the end — what such a tab sees. `setSystemTime` moves
+// only the wall clock, as a user or NTP setting the time does; the heartbeat must not notice.
 
 test('throttled tab, live link: a late timer does not kill a link whose pong arrived meanwhile', async ({
   page,
   server,
 }) => {
-  // Proves the deadline is judged by "did anything arrive since the ping", not by how much wall time has
-  // passed: a socket that compared Date.now() with the ping time alone would drop this healthy link.
+  // Proves the deadline is judged by "did anything arrive since the ping", not by how much time has passed:
+  // a socket that compared the time with the ping time alone would drop this healthy link.
   await page.clock.install();
   await openLibrary(page, server);
   await pauseClock(page);
@@ -208,9 +239,7 @@ test('throttled tab, live link: a late timer does not kill a link whose pong arr
   await page.clock.runFor(1000); // the first ping goes out…
   await probe.waitFor('heartbeat'); // …and its pong arrives (in real time; the page's clock stands still)
 
-  // The tab sleeps: a minute of wall time passes and the pending deadline timer does not fire.
-  await page.clock.setSystemTime((await pageNow(page)) + 60_000);
-  await page.clock.runFor(1000); // now it fires, 59 s late
+  await page.clock.fastForward(60_000); // the tab sleeps a minute; the next ping's timer fires 59 s late
   await server.waitFor(() => pings(server).length === 2, 'the next ping, sent by the late timer', 3000);
   await probe.waitFor('heartbeat', { count: 2 });
   expect(await probe.events('close')).toEqual([]);
@@ -221,9 +250,9 @@ test('throttled tab, dead link: the first late timer declares it dead at once, n
   page,
   server,
 }) => {
-  // Proves a passed deadline is acted on as soon as any timer runs. A socket that, on seeing a big wall-clock
-  // jump, gave the link the benefit of the doubt (ping again, wait another timeout) would keep a dead link
-  // for another full timeout — in a throttled tab, another minute or more.
+  // Proves a passed deadline is acted on as soon as any timer runs. A socket that, on seeing a big jump,
+  // gave the link the benefit of the doubt (ping again, wait another timeout) would keep a dead link for
+  // another full timeout — in a throttled tab, another minute or more.
   await page.clock.install();
   await openLibrary(page, server);
   await pauseClock(page);
@@ -237,15 +266,66 @@ test('throttled tab, dead link: the first late timer declares it dead at once, n
   await page.clock.runFor(1000); // a ping goes out; nobody answers
   await server.waitFor(() => pings(server).length === 1, 'the ping');
 
-  const jumpedTo = (await pageNow(page)) + 60_000;
-  await page.clock.setSystemTime(jumpedTo); // the deadline passes while no timer runs
-  expect(await probe.events('close')).toEqual([]); // moving the clock alone fires nothing
-
-  await page.clock.runFor(1000); // exactly one timer fires: the pending deadline, 59 s late
+  const lateAt = (await pageNow(page)) + 60_000;
+  await page.clock.fastForward(60_000); // exactly one timer fires: the pending deadline, 59 s late
   const [close] = await probe.waitFor('close', { timeoutMs: 2000 });
   expect(close!.args[0]).toMatchObject({ code: 1006, reason: 'heartbeat timeout' });
-  expect(close!.at).toBe(jumpedTo + 1000); // at that very firing
+  expect(close!.at).toBe(lateAt); // at that very firing
   expect(pings(server)).toHaveLength(1); // and without a second ping first
+});
+
+test('a wall clock set back an hour: pings go on every interval and a dead link is still found', async ({
+  page,
+  server,
+}) => {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  await page.clock.runFor(1000);
+  await probe.waitFor('heartbeat');
+
+  await page.clock.setSystemTime((await pageNow(page)) - 3_600_000);
+  await page.clock.runFor(1000); // one interval later, by the monotonic clock
+  await server.waitFor(() => pings(server).length === 2, 'the next ping after the clock went back', 3000);
+  await probe.waitFor('heartbeat', { count: 2 });
+
+  server.answerPings = false;
+  await page.clock.runFor(1000); // ping 3, never answered…
+  await server.waitFor(() => pings(server).length === 3, 'ping 3', 3000);
+  await page.clock.runFor(1000); // …is found dead one timeout later
+  const [close] = await probe.waitFor('close', { timeoutMs: 2000 });
+  expect(close!.args[0]).toMatchObject({ code: 1006, reason: 'heartbeat timeout' });
+});
+
+test('a wall clock set forward a minute while a ping is out: the live link is kept, the RTT is the real one', async ({
+  page,
+  server,
+}) => {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  server.answerPings = false; // the pong is sent by hand, once the clocks have moved
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 3000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  await page.clock.runFor(1000); // ping 1 goes out
+  await server.waitFor(() => pings(server).length === 1, 'ping 1');
+  await page.clock.setSystemTime((await pageNow(page)) + 60_000);
+  await page.clock.runFor(1500); // 1.5 s after the ping: within its 3 s timeout
+  expect(await probe.events('close')).toEqual([]);
+  server.sendToAll('{"type":"pong","id":1}');
+  const [heartbeat] = await probe.waitFor('heartbeat');
+  expect(heartbeat!.args[0]).toEqual({ rttMs: 1500 });
+  expect(await probe.state()).toBe('open');
 });
 
 test('heartbeat: false sends no pings (while the default pings every 25 s)', async ({ page, server }) => {

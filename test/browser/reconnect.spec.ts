@@ -55,10 +55,11 @@ test.describe('backoff', () => {
     { jitter: 'equal', random: 0, delays: [50, 100, 200, 200, 200] }, // cap/2 + random · cap/2
   ] as const;
   for (const { jitter, random, delays } of curves) {
-    test(`jitter '${jitter}' with random ${random}: delays ${delays.join(', ')} (cap 100·2^n up to 400), and each retry waits its delay`, async ({
-      page,
-      server,
-    }) => {
+    test(`jitter '${jitter}' with random ${random}: delays ${delays.join(', ')} (cap 100·2^n up to 400), and each retry waits exactly its delay`, {
+      tag: '@clock',
+    }, async ({ page, server }) => {
+      // On the page's paused clock: a retry that starts 1 ms early or late shows, however loaded the machine.
+      await openWithPausedClock(page, server);
       await server.down(60_000);
       const probe = await SocketProbe.create(
         page,
@@ -75,19 +76,17 @@ test.describe('backoff', () => {
           }),
         { url: server.wsUrl, jitter, random },
       );
-      await probe.waitFor('reconnecting', { count: 5 });
-      expect(await probe.args('reconnecting')).toEqual(
-        delays.map((delayMs, i) => ({ attempt: i + 1, delayMs })),
-      );
-
-      const waits = measuredWaits(await probe.events());
-      expect(waits.length).toBeGreaterThanOrEqual(4);
-      waits.forEach((wait, i) => {
-        const delay = delays[i]!;
-        // Generous upper margin: two cores shared with other work can make a timer late, never early.
-        expect(wait, `wait before retry ${i + 1}`).toBeGreaterThanOrEqual(delay - 5);
-        expect(wait, `wait before retry ${i + 1}`).toBeLessThanOrEqual(delay + 250);
-      });
+      for (const [i, delayMs] of delays.entries()) {
+        const retries = await probe.waitFor('reconnecting', { count: i + 1 }); // the refusal comes in real time
+        expect(retries[i]!.args[0]).toEqual({ attempt: i + 1, delayMs });
+        // Retries started so far (each fails at once against the refusing server, in real time).
+        const started = async () => (await probe.args('state')).filter((s) => s.to === 'connecting').length;
+        await page.clock.runFor(delayMs - 1);
+        expect(await started(), `1 ms before retry ${i + 1}`).toBe(i);
+        await page.clock.runFor(1);
+        expect(await started(), `at retry ${i + 1}`).toBe(i + 1);
+      }
+      expect(measuredWaits(await probe.events())).toEqual(delays);
     });
   }
 

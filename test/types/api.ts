@@ -1,5 +1,6 @@
 // Type tests: compiled by `npm run typecheck` (tsc -p tsconfig.json), never run. Every `@ts-expect-error`
 // line must fail to compile — if one compiles, tsc reports the unused directive and the check fails.
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { z } from 'zod';
 import { type Channel, ReliableSocket, ReliableSocketCore, type SendResult } from '../../src/index.js';
@@ -55,6 +56,11 @@ socket.channel('prices', { validate: z.object({ symbol: z.number() }) });
 const parsed = socket.channel('chat', { validate: (data: unknown) => data as ChatMessage });
 assertType<Channel<ChatMessage, ChatMessage>>(parsed);
 parsed.on('invalid', ({ issues }) => assertType<string>(issues[0]?.message ?? ''));
+
+// The Standard Schema interface is inlined (src/standard-schema.ts): a schema typed by the official package
+// fits it, and gives its output type.
+declare const official: StandardSchemaV1<unknown, { symbol: string; price: number }>;
+socket.channel('prices', { validate: official }).on('message', (p) => assertType<number>(p.price));
 
 // Without maps: any channel name, unknown payloads, narrowed by a validator.
 const untyped = new ReliableSocket(url);

@@ -3,9 +3,17 @@
 import type { ReliableSocketEvents } from '../../src/events.js';
 import type { ReliableSocket } from '../../src/reliable-socket.js';
 
-/** Replaces setTimeout/clearTimeout/Date.now while installed. Timers run only in {@link advance}. */
+/**
+ * Replaces setTimeout/clearTimeout, Date.now and performance.now while installed. Timers run only in
+ * {@link advance}. Two clocks, as on a real machine: the wall clock (`now`, Date.now), which a user or NTP may
+ * set anywhere ({@link setWall}), and the monotonic clock (`mono`, performance.now), which only moves forward
+ * and on which timers are due.
+ */
 export class FakeClock {
+  /** Wall-clock time: Date.now(). */
   now = 1_000_000;
+  /** Monotonic time: performance.now(). */
+  mono = 5_000;
   /** Exceptions thrown by timer callbacks (reported listener errors land here in Node). */
   readonly uncaught: unknown[] = [];
   readonly #timers = new Map<number, { at: number; fn: () => void }>();
@@ -13,8 +21,14 @@ export class FakeClock {
   #restore: (() => void) | undefined;
 
   /**
-   * Fakes the timers the SDK sets (callers in src/) and Date.now. Timers set by anything else — Playwright's
-   * own test timeout, for one — go to the real functions, so the test runner keeps working.
+   * Timer callbacks one {@link advance} may run before it gives up: a timer that keeps rescheduling itself
+   * without letting time pass (a heartbeat that never stops) fails the test instead of spinning forever.
+   */
+  static readonly MAX_RUNS = 10_000;
+
+  /**
+   * Fakes the timers the SDK sets (callers in src/), Date.now and performance.now. Timers set by anything else
+   * — Playwright's own test timeout, for one — go to the real functions, so the test runner keeps working.
    */
   install(): void {
     const { setTimeout: set, clearTimeout: clear } = globalThis;
@@ -23,7 +37,7 @@ export class FakeClock {
     globalThis.setTimeout = ((fn: () => void, ms = 0, ...rest: unknown[]) => {
       if (!fromSdk()) return set(fn, ms, ...rest);
       const id = this.#nextId++;
-      this.#timers.set(id, { at: this.now + Math.max(0, ms), fn });
+      this.#timers.set(id, { at: this.mono + Math.max(0, ms), fn });
       return id;
     }) as unknown as typeof setTimeout;
     globalThis.clearTimeout = ((id: unknown) => {
@@ -31,10 +45,13 @@ export class FakeClock {
       else clear(id as Parameters<typeof clear>[0]);
     }) as typeof clearTimeout;
     Date.now = () => this.now;
+    // An own property shadows Performance.prototype.now; deleting it brings the real one back.
+    performance.now = () => this.mono;
     this.#restore = () => {
       globalThis.setTimeout = set;
       globalThis.clearTimeout = clear;
       Date.now = dateNow;
+      delete (performance as { now?: unknown }).now;
     };
   }
 
@@ -50,32 +67,50 @@ export class FakeClock {
   /** When the next timer is due, relative to now; undefined if none. */
   get nextIn(): number | undefined {
     const next = Math.min(...[...this.#timers.values()].map((t) => t.at));
-    return Number.isFinite(next) ? next - this.now : undefined;
+    return Number.isFinite(next) ? next - this.mono : undefined;
   }
 
-  /** Moves time forward by `ms`, running every timer that comes due, in order. */
+  /**
+   * Moves time forward by `ms` (both clocks), running every timer that comes due, in order.
+   * @throws if more than {@link MAX_RUNS} timers run: something reschedules itself without end.
+   */
   advance(ms: number): void {
-    const end = this.now + ms;
-    for (;;) {
+    const end = this.mono + ms;
+    for (let runs = 0; ; runs++) {
       const due = [...this.#timers.entries()]
         .filter(([, t]) => t.at <= end)
         .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
+      if (runs >= FakeClock.MAX_RUNS) {
+        throw new Error(
+          `FakeClock.advance(${ms}): more than ${FakeClock.MAX_RUNS} timers ran; one never stops`,
+        );
+      }
       const [id, timer] = due;
       this.#timers.delete(id);
-      this.now = Math.max(this.now, timer.at);
+      this.#move(Math.max(this.mono, timer.at));
       try {
         timer.fn();
       } catch (error) {
         this.uncaught.push(error);
       }
     }
-    this.now = end;
+    this.#move(end);
   }
 
-  /** Moves the wall clock without running timers: what a throttled or frozen tab experiences. */
+  /** Moves both clocks without running timers: what a throttled or frozen tab experiences. */
   jump(ms: number): void {
+    this.#move(this.mono + ms);
+  }
+
+  /** Sets the wall clock alone forward or back by `ms` (a user or NTP changing the time); no timer runs. */
+  setWall(ms: number): void {
     this.now += ms;
+  }
+
+  #move(mono: number): void {
+    this.now += mono - this.mono;
+    this.mono = mono;
   }
 }
 

@@ -73,11 +73,35 @@ test('options itself must be an object', () => {
   );
 });
 
+/**
+ * Runs `fn` with `globalThis.WebSocket` set to `value` (or absent), then puts back what was there: Node 20 has
+ * no global WebSocket, Node 22 and later do (engines say >= 20), so neither case may be assumed.
+ */
+function withGlobalWebSocket(value: unknown, fn: () => void): void {
+  const original = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket');
+  const global = globalThis as { WebSocket?: unknown };
+  if (value === undefined) delete global.WebSocket;
+  else Object.defineProperty(globalThis, 'WebSocket', { value, configurable: true, writable: true });
+  try {
+    fn();
+  } finally {
+    if (original) Object.defineProperty(globalThis, 'WebSocket', original);
+    else delete global.WebSocket;
+  }
+}
+
 test('without a global WebSocket, the error says how to pass one', () => {
-  // Node 20 has no global WebSocket: exactly the case this message is for.
-  expect(globalThis.WebSocket).toBeUndefined();
-  expect(() => resolveOptions({})).toThrow(TypeError);
-  expect(() => resolveOptions({})).toThrow(/options\.WebSocket.*import \{ WebSocket \} from 'ws'/);
+  withGlobalWebSocket(undefined, () => {
+    expect(globalThis.WebSocket).toBeUndefined();
+    expect(() => resolveOptions({})).toThrow(TypeError);
+    expect(() => resolveOptions({})).toThrow(/options\.WebSocket.*import \{ WebSocket \} from 'ws'/);
+  });
+});
+
+test('with a global WebSocket (browsers, Node 22 and later), it is the default', () => {
+  withGlobalWebSocket(FakeWebSocket, () => {
+    expect(resolveOptions({}).WebSocket).toBe(FakeWebSocket);
+  });
 });
 
 test('defaults are the documented ones', () => {
@@ -96,11 +120,14 @@ test('defaults are the documented ones', () => {
   if (!resolved.heartbeat || !resolved.reconnect)
     throw new Error('heartbeat and reconnect are on by default');
   expect(resolved.heartbeat.ping(7)).toBe('{"type":"ping","id":7}');
-  expect(resolved.heartbeat.isPong('{"type":"pong","id":7}')).toBe(true);
-  expect(resolved.heartbeat.isPong('{"id":7,"type":"pong"}')).toBe(true);
-  expect(resolved.heartbeat.isPong('{"type":"message","data":"pong"}')).toBe(false);
-  expect(resolved.heartbeat.isPong('pong')).toBe(false);
-  expect(resolved.heartbeat.isPong('{"type":"pong"')).toBe(false);
+  // A pong is told by its type and matched to its ping by its id (true: a pong without a numeric id).
+  expect(resolved.heartbeat.pong('{"type":"pong","id":7}')).toBe(7);
+  expect(resolved.heartbeat.pong('{"id":7,"type":"pong"}')).toBe(7);
+  expect(resolved.heartbeat.pong('{"type":"pong"}')).toBe(true);
+  expect(resolved.heartbeat.pong('{"type":"pong","id":"7"}')).toBe(true);
+  expect(resolved.heartbeat.pong('{"type":"message","data":"pong"}')).toBe(false);
+  expect(resolved.heartbeat.pong('pong')).toBe(false);
+  expect(resolved.heartbeat.pong('{"type":"pong"')).toBe(false);
   // Full jitter from 1 s: the first retry waits somewhere in [0, 1000].
   const first = resolved.reconnect.delay(1, { code: 1006, reason: '', wasClean: false });
   expect(first).toBeGreaterThanOrEqual(0);
@@ -120,8 +147,8 @@ test('text ping/pong shapes are expressible', () => {
   const { heartbeat } = resolve({ heartbeat: { ping: 'ping', pong: 'pong' } });
   if (!heartbeat) throw new Error('heartbeat is on');
   expect(heartbeat.ping(1)).toBe('ping');
-  expect(heartbeat.isPong('pong')).toBe(true);
-  expect(heartbeat.isPong('{"type":"pong"}')).toBe(false);
+  expect(heartbeat.pong('pong')).toBe(true);
+  expect(heartbeat.pong('{"type":"pong"}')).toBe(false);
 });
 
 test('the url: ws(s) as is, http(s) mapped to ws(s), others refused, naming the argument', () => {
