@@ -95,7 +95,7 @@ export function connectionPanel(
       'p',
       { class: 'footnote' },
       'Queued frames: ',
-      h('code', {}, 'socket.queuedMessages'),
+      h('code', {}, 'socket.queuedMessages + socket.unacknowledged'),
       '. Frames and payload bytes are counted at the native WebSocket, heartbeats included. An outage lasts from losing the connection to being open again.',
     ),
     timeline.element,
@@ -126,8 +126,10 @@ export function connectionPanel(
     icon.textContent = barIcon.textContent = ICONS[state];
     sentence.textContent = explain(state, settings);
   };
+  /** Frames not yet through: raw ones in the queue, channel ones the server has not acknowledged. */
+  const waiting = (): number => socket.queuedMessages + socket.unacknowledged;
   const showBarDetail = (): void => {
-    barQueued.textContent = `${socket.queuedMessages} queued`;
+    barQueued.textContent = `${waiting()} queued`;
     barRetry.textContent =
       stopCountdown && retry ? `retry ${retry.attempt} in ${seconds(retry.at - performance.now())}` : '';
   };
@@ -140,7 +142,7 @@ export function connectionPanel(
     const state = socket.state;
     attempt.textContent = retry ? String(retry.attempt) : '—';
     if (!stopCountdown) countdown.textContent = state === 'connecting' && retry ? 'trying now' : '—';
-    queued.textContent = String(socket.queuedMessages);
+    queued.textContent = String(waiting());
     pair(frames, String(wire.framesIn), String(wire.framesOut));
     pair(traffic, bytes(wire.bytesIn), bytes(wire.bytesOut));
     const last = chart.values.at(-1);

@@ -60,7 +60,12 @@ test('poisoned keys in a channel payload never reach the app: a naive deep merge
 }) => {
   await openLibrary(page, server);
   server.echo = false;
-  const probe = await SocketProbe.create(page, (RS, url) => new RS.ReliableSocket(url), server.wsUrl);
+  // The fixture is not a protocol server: channels speak v1 to it (no hello to answer).
+  const probe = await SocketProbe.create(
+    page,
+    (RS, url) => new RS.ReliableSocket(url, { delivery: false }),
+    server.wsUrl,
+  );
   await probe.run((socket) => {
     /** The kind of merge apps write: copies every own key, recursing into objects. */
     const merge = (target: Record<string, unknown>, source: Record<string, unknown>): void => {
