@@ -489,14 +489,20 @@ export class ReliableSocketCore {
       this.#finish(details, 'shouldReconnect() said no');
       return;
     }
-    this.#timer.set(() => this.#retry(), next.delayMs);
+    this.#timer.set(() => this.#retry(next.delayMs), next.delayMs);
     this.#emit('close', { ...details, willReconnect: true });
     if (step === this.#step) this.#emit('reconnecting', next);
   }
 
-  /** Retry time: connect, unless the browser is offline, in which case the `online` event will call again. */
-  #retry(): void {
-    if (isOffline()) return;
+  /**
+   * Retry time: connect — unless the browser says it is offline: then wait for `online`, and look again after
+   * `delayMs` anyway (some environments never fire `online`: an emulated network, a worker in some browsers).
+   */
+  #retry(delayMs = 1000): void {
+    if (isOffline()) {
+      this.#timer.set(() => this.#retry(delayMs), delayMs);
+      return;
+    }
     if (this.#moveTo('connecting', 'retry')()) this.#connect();
   }
 

@@ -183,6 +183,26 @@ test.describe('retry policy and hooks', () => {
     expect(clock.nextIn).toBe(MAX_TIMER_MS - 60_000);
   });
 
+  test('offline at retry time: the retry waits, and looks again after its delay even if online is never fired', () => {
+    const network = { onLine: false };
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: network, configurable: true });
+    try {
+      const s = socket({ reconnect: { initialDelayMs: 100, jitter: 'none' } });
+      ws().open();
+      ws().fail();
+      clock.advance(100);
+      clock.advance(100);
+      expect([s.state, FakeWebSocket.instances.length]).toEqual(['reconnecting', 1]);
+      network.onLine = true; // no 'online' event: an emulated network, or a worker
+      clock.advance(100);
+      expect([s.state, FakeWebSocket.instances.length]).toEqual(['connecting', 2]);
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'navigator', had);
+      else Reflect.deleteProperty(globalThis, 'navigator');
+    }
+  });
+
   test('a native constructor that throws on the first attempt: listeners attached after new still hear it', async () => {
     class Refusing extends FakeWebSocket {
       constructor(url: string) {
