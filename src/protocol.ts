@@ -21,6 +21,10 @@ export type ServerFrame =
   | { type: 'message'; channel: string; data: unknown }
   | { type: 'response'; id: number; data: unknown }
   | { type: 'response'; id: number; error: WireError }
+  // The reply to each `subscribe`, in the order of the subscribes: accepted, or refused with an error.
+  | { type: 'subscribed'; channel: string; error?: WireError | undefined }
+  // The server ended a subscription on its own.
+  | { type: 'unsubscribed'; channel: string; reason: string }
   | { type: 'error'; message: string; code?: string };
 
 /** Encodes a frame. */
@@ -28,9 +32,11 @@ export const encode = (frame: ClientFrame | ServerFrame): string => JSON.stringi
 
 /**
  * Keys that must never reach objects the app holds: with them, a later merge can poison a prototype. A frame
- * that names one — or has any \u escape, which could spell one — is parsed the slow, safe way.
+ * that names one — or escapes `_` or a lowercase letter (`\u005f`, `\u0070`…), which could spell one — is
+ * parsed the slow, safe way. Other escapes (`\u00e9`, `\u2028`, emoji) cannot spell these keys and keep the
+ * fast path: the reviver costs ~35× a plain parse.
  */
-const MAYBE_UNSAFE = /"(?:__proto__|constructor|prototype)"|\\u/;
+export const MAYBE_UNSAFE = /"(?:__proto__|constructor|prototype)"|\\u00(?:5[fF]|[67][0-9a-fA-F])/;
 const dropUnsafe = (key: string, value: unknown): unknown =>
   key === '__proto__' || key === 'constructor' || key === 'prototype' ? undefined : value;
 
@@ -55,6 +61,14 @@ export function parseObject(text: string): Record<string, unknown> | undefined {
 const isString = (value: unknown): value is string => typeof value === 'string' && value !== '';
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value);
 
+/** A wire error: `{ message, code? }`; undefined when it is not one. */
+function wireError(error: unknown): WireError | undefined {
+  const { message, code } = (error ?? {}) as Partial<WireError>;
+  return typeof message === 'string'
+    ? { message, code: typeof code === 'string' ? code : undefined }
+    : undefined;
+}
+
 /** Decodes a frame from the server; undefined when it is not a valid envelope (it then goes to `message`). */
 export function decodeServerFrame(data: unknown): ServerFrame | undefined {
   const frame = typeof data === 'string' ? parseObject(data) : undefined;
@@ -63,10 +77,16 @@ export function decodeServerFrame(data: unknown): ServerFrame | undefined {
   if (type === 'message' && isString(channel)) return { type, channel, data: frame.data };
   if (type === 'response' && isId(id)) {
     if (error === undefined) return { type, id, data: frame.data };
-    const { message, code } = (error ?? {}) as Partial<WireError>;
-    if (typeof message === 'string')
-      return { type, id, error: { message, code: typeof code === 'string' ? code : undefined } };
+    const failure = wireError(error);
+    if (failure) return { type, id, error: failure };
   }
+  if (type === 'subscribed' && isString(channel)) {
+    if (error === undefined) return { type, channel };
+    const failure = wireError(error);
+    if (failure) return { type, channel, error: failure };
+  }
+  if (type === 'unsubscribed' && isString(channel))
+    return { type, channel, reason: typeof frame.reason === 'string' ? frame.reason : '' };
   return undefined;
 }
 
