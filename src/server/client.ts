@@ -98,8 +98,9 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     // `ws` emits `error` before it closes the connection; without a listener the error would end the process.
     ws.on('error', (error) => {
       this.#error ??= error;
-      const code = SOCKET_ERROR_CODES[(error as { code?: string }).code ?? ''] ?? 1002;
-      this.#closing({ code, reason: '' });
+      // A WS_ERR_ error is the client's fault: `ws` has sent a close frame with the matching code.
+      const name = String((error as { code?: unknown }).code);
+      if (name.startsWith('WS_ERR_')) this.#closing({ code: SOCKET_ERROR_CODES[name] ?? 1002, reason: '' });
     });
     this.ended = new Promise((resolve) => {
       ws.once('close', (code, reason) => {

@@ -46,8 +46,8 @@ function verdictOf(answer: unknown): Verdict {
 
 /**
  * Decides an upgrade request: its origin (`allowedOrigins`), then `authorize`, within `authorizeTimeoutMs`
- * (503 after). A throw or rejection is 500, reported through `failed`. `cancel` is set to a function that
- * ends the wait at once (the verdict is then moot). Never rejects.
+ * (503 after). A throw or rejection is 500, reported through `failed`. While `authorize` runs, `onCancel` is
+ * handed a function that ends the wait at once (the verdict is then moot). Never rejects.
  */
 export async function check(
   options: Pick<ResolvedServerOptions, 'allowedOrigins' | 'authorize' | 'authorizeTimeoutMs'>,
@@ -138,6 +138,7 @@ export class Handshakes {
     // Node's HTTP server removed its own error handler when it handed the socket over for the upgrade.
     const destroy = () => socket.destroy();
     socket.on('error', destroy);
+    this.#pending.set(socket, () => {});
     const verdict = await check(this.#options, request, this.#host.failed, (cancel) =>
       this.#pending.set(socket, cancel),
     );
