@@ -145,7 +145,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     // Replies come in the order of the subscribes: what the server says before the last one is answered is moot.
     const subscription = this.#subscriptions.get(channel);
     if (awaiting > 0 || !subscription) return;
-    const { views } = subscription;
+    // A snapshot: a listener may open a new view, which asks again and must not hear this answer.
+    const views = [...subscription.views];
     if (frame.type === 'unsubscribed') {
       subscription.state = 'ended';
       for (const view of views) view.notify('unsubscribed', { reason: frame.reason });

@@ -24,7 +24,8 @@ export interface ClientHost<Out extends ChannelMap> {
 
 /**
  * Where a client is: `open`; `draining` while the server shuts down (frames but pings are ignored, responses
- * still go out); `closing` once either side sent a close frame; `closed` once the connection has ended.
+ * still go out); `closing` once the server sent a close frame (the client then has `closeTimeoutMs` to answer);
+ * `closed` once the connection has ended.
  */
 export type ClientState = 'open' | 'draining' | 'closing' | 'closed';
 
@@ -42,6 +43,11 @@ const SOCKET_ERROR_CODES: Record<string, number> = {
   WS_ERR_INVALID_CLOSE_CODE: 1002,
   WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
 };
+
+/** Whether an endpoint may send `code` in a close frame (RFC 6455 §7.4, as `ws` checks it). */
+const isSendableCode = (code: number): boolean =>
+  Number.isInteger(code) &&
+  ((code >= 1000 && code <= 1014 && (code < 1004 || code > 1006)) || (code >= 3000 && code <= 4999));
 
 const malformedMessage = (what: string, count: number, max: number): string =>
   `${what} Malformed frame ${count}${max === Infinity ? '' : ` of ${max} allowed before the server closes the connection with 1008`}.`;
@@ -127,7 +133,14 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   }
 
   close(code = 1000, reason = ''): void {
-    if (this.#state === 'closed') return;
+    // Checked before `ws` sees them: it would throw only after marking itself closing.
+    if (!isSendableCode(code))
+      throw new TypeError(
+        `reliable-socket/server: close() code must be 1000–1014 but 1004–1006, or 3000–4999, got ${code}`,
+      );
+    if (Buffer.byteLength(reason) > 123)
+      throw new RangeError('reliable-socket/server: close() reason must be at most 123 bytes of UTF-8');
+    if (this.#ws.readyState !== this.#ws.OPEN) return;
     this.#ws.close(code, reason);
     this.#closing({ code, reason });
   }

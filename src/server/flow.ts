@@ -14,9 +14,10 @@ type PauseReason = 'rate' | 'buffer';
 export class Flow {
   readonly #ws: WebSocket;
   readonly #socket: Socket;
-  readonly #bucket: TokenBucket | undefined;
-  /** Buffered bytes above which reading stops. */
-  readonly #highWater: number;
+  /** The frame budget; undefined without a rate limit, and once stopped. */
+  #bucket: TokenBucket | undefined;
+  /** Buffered bytes above which reading stops; Infinity once stopped. */
+  #highWater: number;
   readonly #paused = new Set<PauseReason>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -49,8 +50,13 @@ export class Flow {
     this.#socket.once('drain', this.#drained);
   }
 
-  /** Reads again for good (the connection is closing: the client's close frame must be read) and clears all. */
+  /**
+   * Reads again, for good: the connection is closing, and the client's close frame must be read. Clears the
+   * timer and the listener; from now on nothing pauses reading.
+   */
   stop(): void {
+    this.#bucket = undefined;
+    this.#highWater = Infinity;
     clearTimeout(this.#timer);
     this.#socket.off('drain', this.#drained);
     this.#paused.clear();

@@ -112,11 +112,11 @@ export class Subscriptions<Out extends ChannelMap> {
       this.#reply(client, channel, refusal('ERR_TOO_MANY_SUBSCRIPTIONS', message));
       return;
     }
-    if (client.subscribed(channel)) {
-      this.#indexOf(channel).add(client);
-      this.#events.emit('subscribe', client, channel);
-    }
+    const added = client.subscribed(channel);
+    if (added) this.#indexOf(channel).add(client);
+    // The reply goes out before listeners run: one that calls client.unsubscribe() must be heard after it.
     this.#reply(client, channel);
+    if (added) this.#events.emit('subscribe', client, channel);
   }
 
   #failed(client: Client<Out>, channel: string, error: unknown): void {

@@ -184,6 +184,25 @@ test.describe('dead clients', () => {
   });
 });
 
+test.describe('client.close()', () => {
+  test('checks its code and reason before anything happens; then closes with them', async ({ kit }) => {
+    const { server, url } = await kit.serve();
+    const { named } = record(server);
+    const peer = await kit.connect(url);
+    const [client] = [...server.clients];
+    expect(() => client!.close(1005)).toThrow(TypeError);
+    expect(() => client!.close(2000)).toThrow('close() code must be 1000–1014 but 1004–1006, or 3000–4999');
+    expect(() => client!.close(1000, 'é'.repeat(62))).toThrow(RangeError);
+    await peer.barrier(); // still open and working
+    client!.close(4000, 'bye');
+    expect(await peer.closed).toEqual({ code: 4000, reason: 'bye' });
+    await expect
+      .poll(() => named('disconnect').map(([, info]) => [info.code, info.reason, info.wasClean]))
+      .toEqual([[4000, 'bye', true]]);
+    client!.close(); // after the end: nothing
+  });
+});
+
 test.describe('close()', () => {
   test('sends 1012 to every client, stops listening and accepts nothing more', async ({ kit }) => {
     const { server, url } = await kit.serve();

@@ -251,6 +251,20 @@ test.describe('subscriptions the server ends', () => {
     expect(peer.of('unsubscribed')).toHaveLength(1);
   });
 
+  test('a subscribe listener that ends the subscription at once: the client hears the reply, then the end', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    server.on('subscribe', (client, channel) => client.unsubscribe(channel, 'not today'));
+    const peer = await kit.connect(url);
+    peer.send({ type: 'subscribe', channel: 'room' });
+    await peer.frame({ type: 'unsubscribed' });
+    expect(peer.frames.filter((f) => f.channel === 'room').map((f) => f.type)).toEqual([
+      'subscribed',
+      'unsubscribed',
+    ]);
+  });
+
   test('a disconnected client is dropped from the channel index: nothing keeps it alive', async ({ kit }) => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

@@ -185,6 +185,26 @@ test.describe("the server's answers to subscribes", () => {
     expect(sent()).toEqual([]);
   });
 
+  test('a view opened from an error listener asks again and does not hear the old refusal', () => {
+    const s = socket();
+    ws().open();
+    const first = s.channel('room');
+    const heard = answers({ first });
+    let second: ReturnType<ReliableSocket['channel']> | undefined;
+    first.on('error', () => {
+      second = s.channel('room');
+      answers({ second }, heard);
+    });
+    push({ type: 'subscribed', channel: 'room', error: { message: 'no', code: 'ERR_SUBSCRIBE_DENIED' } });
+    expect(heard).toEqual(['first SubscribeDeniedError ERR_SUBSCRIBE_DENIED ERR_SUBSCRIBE_DENIED room: no']);
+    expect(sent()).toEqual([
+      { type: 'subscribe', channel: 'room' },
+      { type: 'subscribe', channel: 'room' },
+    ]);
+    push({ type: 'subscribed', channel: 'room' });
+    expect(heard.slice(1)).toEqual(['first subscribed', 'second subscribed']);
+  });
+
   test('only the answer to the last subscribe counts: earlier answers and notices in between are moot', () => {
     const s = socket();
     ws().open();
