@@ -9,6 +9,12 @@ import { ReliableSocketServer } from '../dist/server.js';
 /** The same limits as demo/app/protocol.ts (this file runs without a build, so it cannot import them). */
 const LIMITS = { user: 40, text: 500, history: 100, clientId: 64 };
 
+/**
+ * Presence changes (joins, leaves) within this window are published as one count: a burst of N joins costs
+ * about N frames per window instead of N²/2, and a page that subscribes gets the count at once.
+ */
+export const PRESENCE_INTERVAL_MS = 1000;
+
 /** A chat post from a client as a line to publish, or undefined when it breaks the rules (it is then ignored). */
 function chatLine(/** @type {unknown} */ post, /** @type {number} */ id) {
   if (typeof post !== 'object' || post === null) return undefined;
@@ -43,12 +49,16 @@ export class Room {
   }
 }
 
+/** The companion instance serving the room, and how to stop it (its presence timer with it). */
+/** @typedef {{ server: Companion, close(): Promise<void> }} Live */
+
 /**
- * Attaches a companion instance to an HTTP server, on `/live`, serving the chat room.
+ * Attaches a companion instance to an HTTP server, on `/live`, serving the chat room. It keeps the companion
+ * server's default origin check: only pages served by `web` itself (same host and port) may connect.
  * @param {import('node:http').Server} web
  * @param {Room} room
  * @param {(line: string) => void} log
- * @returns {Companion}
+ * @returns {Live}
  */
 export function attachRoom(web, room, log) {
   /** @type {Companion} */
@@ -67,12 +77,27 @@ export function attachRoom(web, room, log) {
       return room.last(last);
     },
   });
-  const presence = () => server.publish('presence', { online: server.clients.size });
-  server.on('connection', presence);
-  server.on('disconnect', presence);
+  /** The pending presence publish, if a change is waiting for it. @type {NodeJS.Timeout | undefined} */
+  let presence;
+  const changed = () => {
+    presence ??= setTimeout(() => {
+      presence = undefined;
+      server.publish('presence', { online: server.clients.size });
+    }, PRESENCE_INTERVAL_MS);
+  };
+  server.on('connection', changed);
+  server.on('disconnect', changed);
   server.on('subscribe', (client, channel) => {
     if (channel === 'presence') client.send('presence', { online: server.clients.size });
   });
   server.on('error', (error) => log(`companion server: ${error.message}`));
-  return server;
+  return {
+    server,
+    // The disconnects of close() itself still schedule a publish: clear the timer once they are all out.
+    async close() {
+      await server.close();
+      clearTimeout(presence);
+      presence = undefined;
+    },
+  };
 }

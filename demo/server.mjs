@@ -61,8 +61,8 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
     socket.resume();
   };
   const cutAll = () => {
-    const count = companion.clients.size;
-    for (const client of companion.clients) client.terminate();
+    const count = companion.server.clients.size;
+    for (const client of companion.server.clients) client.terminate();
     return count;
   };
   const endHalfOpen = () => {
@@ -88,7 +88,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
     },
     'half-open': () => {
       clearTimeout(timers.halfOpen);
-      for (const client of companion.clients) {
+      for (const client of companion.server.clients) {
         const socket = client.request.socket;
         if (frozen.has(socket) || socket.destroyed) continue;
         socket.pause(); // nothing is read…
@@ -119,7 +119,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
     },
     restart: async () => {
       const old = companion;
-      const closed = old.clients.size;
+      const closed = old.server.clients.size;
       // close() lets go of the HTTP server's upgrades at once, so the next instance takes the reconnections.
       const closing = old.close();
       companion = attachRoom(web, room, log);

@@ -1,5 +1,5 @@
 import { Emitter } from './emitter.js';
-import { ChannelClosedError } from './errors.js';
+import { ChannelClosedError, type SubscribeDeniedError } from './errors.js';
 import type { GapReason } from './protocol.js';
 import type { SendResult } from './send-queue.js';
 import { type Issue, type Outcome, type Validator, validate } from './validator.js';
@@ -13,7 +13,16 @@ export interface InvalidPayload {
   issues: readonly Issue[];
 }
 
-/** Events of a {@link Channel}. */
+/** How the server ended a subscription (`unsubscribed` event). */
+export interface SubscriptionEnd {
+  /** The server's reason, for logs; may be empty. */
+  reason: string;
+}
+
+/**
+ * Events of a {@link Channel}. A refused or ended subscription is not asked for again on reconnection (the
+ * server decided); opening a new view of the channel asks again, for all its views.
+ */
 export interface ChannelEvents<I> {
   /** A payload arrived on this channel (and passed the validator, if any). */
   message: [data: I];
@@ -24,6 +33,15 @@ export interface ChannelEvents<I> {
    * holds them, was reset, or the session was lost): refetch what you show. Emitted at most once per connection.
    */
   gap: [info: { channel: string; reason: GapReason }];
+  /**
+   * The server confirmed the subscription, on each connection. Servers that do not reply to `subscribe` never
+   * emit it; nothing waits for it: messages are delivered either way.
+   */
+  subscribed: [];
+  /** The server refused the subscription: nothing published on the channel will arrive. */
+  error: [error: SubscribeDeniedError];
+  /** The server ended the subscription: nothing more published on the channel will arrive. */
+  unsubscribed: [info: SubscriptionEnd];
 }
 
 /** Options of `socket.channel(name, options)`. */
@@ -160,11 +178,15 @@ export class Channel<I = unknown, O = unknown> {
   }
 
   /**
-   * Reports a gap in this channel's messages. Called by the socket's channel layer.
+   * Reports what the server said about the subscription, or a gap in its messages. Called by the socket's
+   * channel layer.
    * @internal
    */
-  gap(reason: GapReason): void {
-    if (!this.#closed) this.#events.emit('gap', { channel: this.name, reason });
+  notify<E extends 'subscribed' | 'error' | 'unsubscribed' | 'gap'>(
+    event: E,
+    ...args: ChannelEvents<I>[E]
+  ): void {
+    if (!this.#closed) this.#events.emit(event, ...args);
   }
 
   #check(data: unknown): Outcome<I> | Promise<Outcome<I>> {

@@ -13,7 +13,8 @@ export type ReliableSocketErrorCode =
   | 'ERR_REQUEST_FAILED'
   | 'ERR_CONNECTION_LOST'
   | 'ERR_INVALID_PAYLOAD'
-  | 'ERR_PROTOCOL_FALLBACK';
+  | 'ERR_PROTOCOL_FALLBACK'
+  | 'ERR_SUBSCRIBE_DENIED';
 
 /**
  * Base class of every error this library throws, rejects with or emits.
@@ -167,5 +168,24 @@ export class ProtocolFallbackError extends ReliableSocketError {
       'ERR_PROTOCOL_FALLBACK',
       `The server does not speak protocol v2 (${why}): running v1, without delivery guarantees`,
     );
+  }
+}
+
+/**
+ * Emitted as `error` on a channel view when the server refused its subscription: no message published on the
+ * channel will arrive. `remoteCode` is the server's reason — with the companion server `ERR_SUBSCRIBE_DENIED`
+ * (its `canSubscribe` said no), `ERR_TOO_MANY_SUBSCRIPTIONS`, `ERR_CHANNEL_NAME_TOO_LONG` or `ERR_INTERNAL`.
+ */
+export class SubscribeDeniedError extends ReliableSocketError {
+  override name = 'SubscribeDeniedError';
+
+  constructor(
+    /** The channel refused. */
+    readonly channel: string,
+    message: string,
+    /** The error code the server sent, if any. */
+    readonly remoteCode: string | undefined,
+  ) {
+    super('ERR_SUBSCRIBE_DENIED', message);
   }
 }

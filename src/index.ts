@@ -1,4 +1,10 @@
-export type { ChannelEvents, ChannelOptions, InvalidPayload, RequestOptions } from './channel.js';
+export type {
+  ChannelEvents,
+  ChannelOptions,
+  InvalidPayload,
+  RequestOptions,
+  SubscriptionEnd,
+} from './channel.js';
 export { Channel } from './channel.js';
 export type { ReliableSocketErrorCode } from './errors.js';
 export {
@@ -13,6 +19,7 @@ export {
   RequestTimeoutError,
   RetriesExhaustedError,
   SocketClosedError,
+  SubscribeDeniedError,
   UrlError,
 } from './errors.js';
 export type {

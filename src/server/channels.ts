@@ -2,7 +2,9 @@ import { type ClientFrame, encode, type ServerFrame, type WireError } from '../p
 import type { Client } from './client.js';
 import type { ServerEmitter } from './emitter.js';
 import { HandlerError, HandlerExistsError } from './errors.js';
-import type { ChannelHandlers, ChannelMap, ReliableSocketServerEvents, ServerClient } from './types.js';
+import type { Subscriptions } from './subscriptions.js';
+import type { ChannelHandlers, ChannelMap, ReliableSocketServerEvents } from './types.js';
+import type { Work } from './work.js';
 
 /** Handlers as stored: payload and answer types are erased. */
 type AnyHandlers = ChannelHandlers<never, unknown, ChannelMap>;
@@ -21,16 +23,27 @@ const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 
 /**
- * What the protocol means on the server: answers pings, keeps the subscription index (channel → clients),
- * routes `message` and `request` frames to the channel's handlers, and publishes to subscribers.
+ * What the protocol means on the server: answers pings, hands subscriptions to {@link Subscriptions}, routes
+ * `message` and `request` frames to the channel's handlers (requests up to `maxPendingRequests` per client),
+ * and counts every handler still running as {@link Work}.
  */
 export class Channels<Out extends ChannelMap> {
   readonly #handlers = new Map<string, AnyHandlers>();
-  readonly #subscribers = new Map<string, Set<Client<Out>>>();
   readonly #events: ServerEmitter<ReliableSocketServerEvents<Out>>;
+  readonly #subscriptions: Subscriptions<Out>;
+  readonly #work: Work;
+  readonly #maxPendingRequests: number;
 
-  constructor(events: ServerEmitter<ReliableSocketServerEvents<Out>>) {
+  constructor(
+    events: ServerEmitter<ReliableSocketServerEvents<Out>>,
+    subscriptions: Subscriptions<Out>,
+    work: Work,
+    maxPendingRequests: number,
+  ) {
     this.#events = events;
+    this.#subscriptions = subscriptions;
+    this.#work = work;
+    this.#maxPendingRequests = maxPendingRequests;
   }
 
   /** Registers a channel's handlers; returns the function that removes them. */
@@ -53,20 +66,6 @@ export class Channels<Out extends ChannelMap> {
     };
   }
 
-  /** Sends a `message` frame to every subscriber of `channel` but `except`; returns how many got it. */
-  publish(channel: string, data: unknown, except?: ServerClient<Out>): number {
-    if (typeof channel !== 'string' || channel === '')
-      throw new TypeError(
-        `reliable-socket/server: publish() needs a non-empty channel name, got ${String(channel)}`,
-      );
-    const subscribers = this.#subscribers.get(channel);
-    if (!subscribers) return 0;
-    const text = encode({ type: 'message', channel, data });
-    let count = 0;
-    for (const client of subscribers) if (client !== except && client.sendText(text)) count++;
-    return count;
-  }
-
   /** Acts on one valid frame from a client. Never throws. */
   dispatch(client: Client<Out>, frame: ClientFrame): void {
     switch (frame.type) {
@@ -74,41 +73,17 @@ export class Channels<Out extends ChannelMap> {
         client.sendFrame({ type: 'pong', id: frame.id });
         return;
       case 'subscribe':
-        if (!client.subscribe(frame.channel)) return;
-        this.#index(frame.channel).add(client);
-        this.#events.emit('subscribe', client, frame.channel);
+        this.#subscriptions.subscribe(client, frame.channel);
         return;
       case 'unsubscribe':
-        if (!client.unsubscribe(frame.channel)) return;
-        this.#unindex(client, frame.channel);
-        this.#events.emit('unsubscribe', client, frame.channel);
+        this.#subscriptions.unsubscribe(client, frame.channel);
         return;
       case 'message':
         this.#message(client, frame.channel, frame.data);
         return;
       case 'request':
-        // #request cannot reject short of a bug; if it ever does, it is reported, not left unhandled.
-        this.#request(client, frame.id, frame.channel, frame.data).catch((error: unknown) =>
-          this.#events.emit('error', new HandlerError(frame.channel, client.id, error)),
-        );
+        this.#request(client, frame.id, frame.channel, frame.data);
     }
-  }
-
-  /** Forgets a client that has gone (its own subscription set is cleared by the client). */
-  drop(client: Client<Out>): void {
-    for (const channel of client.subscriptions) this.#unindex(client, channel);
-  }
-
-  #index(channel: string): Set<Client<Out>> {
-    const subscribers = this.#subscribers.get(channel) ?? new Set();
-    this.#subscribers.set(channel, subscribers);
-    return subscribers;
-  }
-
-  #unindex(client: Client<Out>, channel: string): void {
-    const subscribers = this.#subscribers.get(channel);
-    // An empty set is dropped, so per-user or per-room channels do not pile up.
-    if (subscribers?.delete(client) && subscribers.size === 0) this.#subscribers.delete(channel);
   }
 
   #message(client: Client<Out>, channel: string, data: unknown): void {
@@ -120,13 +95,28 @@ export class Channels<Out extends ChannelMap> {
       this.#events.emit('error', new HandlerError(channel, client.id, error));
     try {
       const result = handler(data, client);
-      if (isThenable(result)) result.then(undefined, failed);
+      if (isThenable(result)) this.#work.track(Promise.resolve(result).then(undefined, failed));
     } catch (error) {
       failed(error);
     }
   }
 
-  async #request(client: Client<Out>, id: number, channel: string, data: unknown): Promise<void> {
+  /** Admits a request (its id is not in flight: the client checked): one too many is answered at once. */
+  #request(client: Client<Out>, id: number, channel: string, data: unknown): void {
+    if (client.requests.size >= this.#maxPendingRequests) {
+      const message = `A client may have ${this.#maxPendingRequests} requests in flight on this server; retry when some are answered.`;
+      client.sendFrame({ type: 'response', id, error: { message, code: 'ERR_TOO_MANY_REQUESTS' } });
+      return;
+    }
+    client.requests.add(id);
+    // #answer cannot reject short of a bug; if it ever does, it is reported, not left unhandled.
+    const answered = this.#answer(client, id, channel, data)
+      .catch((error: unknown) => this.#events.emit('error', new HandlerError(channel, client.id, error)))
+      .finally(() => client.requests.delete(id));
+    this.#work.track(answered);
+  }
+
+  async #answer(client: Client<Out>, id: number, channel: string, data: unknown): Promise<void> {
     const handler = this.#handlers.get(channel)?.request as
       | ((data: unknown, client: Client<Out>) => unknown)
       | undefined;

@@ -1,6 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { type ClientFrame, decodeClientFrame, encode, type ServerFrame } from '../protocol.js';
+import { Flow } from './flow.js';
+import { KeyedQueue } from './keyed-queue.js';
+import type { ResolvedServerOptions } from './options.js';
 import type { ChannelMap, ChannelOf, DisconnectInfo, MalformedInfo, ServerClient } from './types.js';
 
 /** What a {@link Client} reports to the server that owns it. Never throws. */
@@ -9,30 +14,72 @@ export interface ClientHost<Out extends ChannelMap> {
   frame(client: Client<Out>, frame: ClientFrame): void;
   /** A malformed frame arrived and has been answered (error frame, or a 1008 close past the limit). */
   malformed(client: Client<Out>, info: MalformedInfo): void;
+  /** The server ends the client's subscription to `channel` (`client.unsubscribe()`); whether there was one. */
+  unsubscribe(client: Client<Out>, channel: string, reason: string): boolean;
+  /** An asynchronous step of the client's started: count it as work in progress. */
+  track(work: Promise<void>): void;
   /** The connection ended. Called once. */
   ended(client: Client<Out>, info: DisconnectInfo): void;
 }
 
-const malformedMessage = (binary: boolean, count: number, max: number): string =>
-  `${
-    binary
-      ? 'Binary frames are not part of the protocol: send JSON text frames.'
-      : 'Not a protocol frame: expected one JSON object with a known "type" (ping, subscribe, unsubscribe, message, request); see PROTOCOL.md.'
-  } Malformed frame ${count}${max === Infinity ? '' : ` of ${max} allowed before the server closes the connection with 1008`}.`;
+/**
+ * Where a client is: `open`; `draining` while the server shuts down (frames but pings are ignored, responses
+ * still go out); `closing` once the server sent a close frame (the client then has `closeTimeoutMs` to answer);
+ * `closed` once the connection has ended.
+ */
+export type ClientState = 'open' | 'draining' | 'closing' | 'closed';
+
+/** The limits a client enforces. */
+export type ClientLimits = Pick<
+  ResolvedServerOptions,
+  'maxMalformedFrames' | 'maxBufferedBytes' | 'maxPendingRequests' | 'rateLimit' | 'closeTimeoutMs'
+>;
+
+/** The close code `ws` sends for each of its socket errors (see `ws`'s receiver); anything else is 1002. */
+const SOCKET_ERROR_CODES: Record<string, number> = {
+  WS_ERR_UNSUPPORTED_MESSAGE_LENGTH: 1009,
+  WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH: 1009,
+  WS_ERR_INVALID_UTF8: 1007,
+  WS_ERR_INVALID_CLOSE_CODE: 1002,
+  WS_ERR_TOO_MANY_BUFFERED_PARTS: 1008,
+};
+
+/** Whether an endpoint may send `code` in a close frame (RFC 6455 §7.4, as `ws` checks it). */
+const isSendableCode = (code: number): boolean =>
+  Number.isInteger(code) &&
+  ((code >= 1000 && code <= 1014 && (code < 1004 || code > 1006)) || (code >= 3000 && code <= 4999));
+
+const malformedMessage = (what: string, count: number, max: number): string =>
+  `${what} Malformed frame ${count}${max === Infinity ? '' : ` of ${max} allowed before the server closes the connection with 1008`}.`;
+
+const NOT_A_FRAME =
+  'Not a protocol frame: expected one JSON object with a known "type" (ping, subscribe, unsubscribe, message, request); see PROTOCOL.md.';
+const BINARY = 'Binary frames are not part of the protocol: send JSON text frames.';
 
 /**
  * One accepted connection, from the handshake to its close: decodes what the client sends, answers malformed
- * frames, tracks the client's subscriptions and whether it answered the last protocol ping. The server reacts
- * through {@link ClientHost}; user code sees it as a {@link ServerClient}.
+ * frames, enforces the client's limits (outgoing buffer, frame rate, requests in flight), tracks its
+ * subscriptions and whether it answered the last protocol ping. The server reacts through {@link ClientHost};
+ * user code sees it as a {@link ServerClient}.
  */
 export class Client<Out extends ChannelMap> implements ServerClient<Out> {
+  /** Ids of the client's requests being handled. */
+  readonly requests = new Set<number>();
+  /** The client's subscribe and unsubscribe frames, in order per channel. */
+  readonly steps: KeyedQueue;
   readonly #ws: WebSocket;
   readonly #host: ClientHost<Out>;
-  readonly #maxMalformedFrames: number;
+  readonly #limits: ClientLimits;
+  readonly #flow: Flow;
   readonly #subscriptions = new Set<string>();
+  #state: ClientState = 'open';
   #malformed = 0;
-  /** Whether the client answered the last protocol ping (or none was sent yet). */
-  #ponged = true;
+  /** The payload of the protocol ping not answered yet; undefined when the last one was answered. */
+  #ping: Buffer | undefined;
+  /** The close frame the server sent first, if it did: what `disconnect` reports. */
+  #closedWith: { code: number; reason: string } | undefined;
+  /** Cuts the connection if the client does not answer the server's close frame in time. */
+  #closeTimer: NodeJS.Timeout | undefined;
   /** The first socket error (oversized frame, bad UTF-8, protocol violation), reported at the close. */
   #error: Error | undefined;
   /** Settles when the connection has ended and the host has been told. */
@@ -41,25 +88,29 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   constructor(
     readonly id: number,
     readonly request: IncomingMessage,
+    readonly data: unknown,
     ws: WebSocket,
     host: ClientHost<Out>,
-    maxMalformedFrames: number,
+    limits: ClientLimits,
   ) {
     this.#ws = ws;
     this.#host = host;
-    this.#maxMalformedFrames = maxMalformedFrames;
+    this.#limits = limits;
+    this.steps = new KeyedQueue(limits.maxPendingRequests, host.track);
+    this.#flow = new Flow(ws, request.socket as Socket, limits.rateLimit, limits.maxBufferedBytes);
     ws.on('message', (data, isBinary) => this.#received(data, isBinary));
-    ws.on('pong', () => {
-      this.#ponged = true;
-    });
+    ws.on('ping', () => this.#flow.received());
+    ws.on('pong', (payload) => this.#pong(payload));
     // `ws` emits `error` before it closes the connection; without a listener the error would end the process.
     ws.on('error', (error) => {
       this.#error ??= error;
+      // A WS_ERR_ error is the client's fault: `ws` has sent a close frame with the matching code.
+      const name = String((error as { code?: unknown }).code);
+      if (name.startsWith('WS_ERR_')) this.#closing({ code: SOCKET_ERROR_CODES[name] ?? 1002, reason: '' });
     });
     this.ended = new Promise((resolve) => {
       ws.once('close', (code, reason) => {
-        host.ended(this, { code, reason: reason.toString(), error: this.#error });
-        this.#subscriptions.clear();
+        this.#ended(code, reason.toString());
         resolve();
       });
     });
@@ -69,45 +120,29 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     return this.#subscriptions;
   }
 
+  get state(): ClientState {
+    return this.#state;
+  }
+
   send<C extends ChannelOf<Out>>(channel: C, data: Out[C]): boolean {
     return this.sendText(encode({ type: 'message', channel, data }));
   }
 
+  unsubscribe(channel: string, reason = ''): boolean {
+    return this.#host.unsubscribe(this, channel, reason);
+  }
+
   close(code = 1000, reason = ''): void {
-    this.#ws.close(code, reason);
-  }
-
-  /** Sends an encoded frame if the connection is open; says whether it did. */
-  sendText(text: string): boolean {
-    if (this.#ws.readyState !== this.#ws.OPEN) return false;
-    this.#ws.send(text);
-    return true;
-  }
-
-  sendFrame(frame: ServerFrame): boolean {
-    return this.sendText(encode(frame));
-  }
-
-  /** Adds a subscription; false when it was already there. */
-  subscribe(channel: string): boolean {
-    return this.#subscriptions.size !== this.#subscriptions.add(channel).size;
-  }
-
-  /** Removes a subscription; false when there was none. */
-  unsubscribe(channel: string): boolean {
-    return this.#subscriptions.delete(channel);
-  }
-
-  /**
-   * Called once per ping interval: cuts the connection if the previous protocol ping went unanswered (the
-   * client is dead or unreachable), otherwise pings again.
-   */
-  probe(): void {
+    // Checked before `ws` sees them: it would throw only after marking itself closing.
+    if (!isSendableCode(code))
+      throw new TypeError(
+        `reliable-socket/server: close() code must be 1000–1014 but 1004–1006, or 3000–4999, got ${code}`,
+      );
+    if (Buffer.byteLength(reason) > 123)
+      throw new RangeError('reliable-socket/server: close() reason must be at most 123 bytes of UTF-8');
     if (this.#ws.readyState !== this.#ws.OPEN) return;
-    if (this.#ponged) {
-      this.#ponged = false;
-      this.#ws.ping();
-    } else this.#ws.terminate();
+    this.#ws.close(code, reason);
+    this.#closing({ code, reason });
   }
 
   /** Cuts the connection without a closing handshake. */
@@ -115,25 +150,105 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     this.#ws.terminate();
   }
 
-  #received(data: RawData, isBinary: boolean): void {
-    // Once the server has sent its close frame (1008, 1012, close()), what the client still sends is moot.
+  /**
+   * Sends an encoded frame if the connection is open; says whether it did. A frame that would take the
+   * client's outgoing buffer past `maxBufferedBytes` is not sent: the connection is closed with 1013.
+   */
+  sendText(text: string, bytes = Buffer.byteLength(text)): boolean {
+    if (this.#ws.readyState !== this.#ws.OPEN) return false;
+    const buffered = this.#ws.bufferedAmount;
+    if (buffered > 0 && buffered + bytes > this.#limits.maxBufferedBytes) {
+      this.close(1013, 'outgoing buffer full');
+      return false;
+    }
+    this.#ws.send(text);
+    this.#flow.sent();
+    return true;
+  }
+
+  sendFrame(frame: ServerFrame): boolean {
+    return this.sendText(encode(frame));
+  }
+
+  /** Records a subscription (the server's index is the host's); false when it was already there. */
+  subscribed(channel: string): boolean {
+    return this.#subscriptions.size !== this.#subscriptions.add(channel).size;
+  }
+
+  /** Forgets a subscription; false when there was none. */
+  unsubscribed(channel: string): boolean {
+    return this.#subscriptions.delete(channel);
+  }
+
+  /** The server shuts down: from now on only pings are answered; what is in flight may finish. */
+  drain(): void {
+    if (this.#state === 'open') this.#state = 'draining';
+  }
+
+  /**
+   * Called once per ping interval: cuts the connection if the previous protocol ping went unanswered (the
+   * client is dead or unreachable), otherwise pings again, with a payload only that ping's pong carries.
+   */
+  probe(): void {
     if (this.#ws.readyState !== this.#ws.OPEN) return;
+    if (this.#ping) this.#ws.terminate();
+    else {
+      this.#ping = randomBytes(8);
+      this.#ws.ping(this.#ping);
+    }
+  }
+
+  /** Answers a malformed frame with an error frame, or closes with 1008 past `maxMalformedFrames`. */
+  malformed(data: string | Buffer, what: string): void {
+    const count = ++this.#malformed;
+    const closing = count > this.#limits.maxMalformedFrames;
+    if (closing) this.close(1008, 'too many malformed frames');
+    else {
+      const message = malformedMessage(what, count, this.#limits.maxMalformedFrames);
+      this.sendFrame({ type: 'error', code: 'ERR_MALFORMED_FRAME', message });
+    }
+    this.#host.malformed(this, { data, count, closing });
+  }
+
+  #received(data: RawData, isBinary: boolean): void {
+    this.#flow.received();
+    // Once a close frame is out (1008, 1012, close()), what the client still sends is moot.
+    if (this.#state === 'closing' || this.#state === 'closed') return;
     // The socket keeps the default binaryType 'nodebuffer', so every message arrives as one Buffer.
     const buffer = data as Buffer;
     const text = isBinary ? undefined : buffer.toString();
     const frame = text === undefined ? undefined : decodeClientFrame(text);
-    if (frame) this.#host.frame(this, frame);
-    else this.#malformedFrame(text ?? buffer);
+    if (!frame) this.malformed(text ?? buffer, text === undefined ? BINARY : NOT_A_FRAME);
+    else if (frame.type === 'request' && this.requests.has(frame.id))
+      this.malformed(
+        text!,
+        `Request id ${frame.id} is already in flight: ids must be unique among pending requests.`,
+      );
+    else if (this.#state === 'open' || frame.type === 'ping') this.#host.frame(this, frame);
   }
 
-  #malformedFrame(data: string | Buffer): void {
-    const count = ++this.#malformed;
-    const closing = count > this.#maxMalformedFrames;
-    if (closing) this.#ws.close(1008, 'too many malformed frames');
-    else {
-      const message = malformedMessage(typeof data !== 'string', count, this.#maxMalformedFrames);
-      this.sendFrame({ type: 'error', code: 'ERR_MALFORMED_FRAME', message });
-    }
-    this.#host.malformed(this, { data, count, closing });
+  #pong(payload: Buffer): void {
+    this.#flow.received();
+    // Only the answer to our own ping proves the client alive: unsolicited pongs prove nothing.
+    if (this.#ping?.equals(payload)) this.#ping = undefined;
+  }
+
+  /** A close frame went out (or `ws` is sending one): the client has `closeTimeoutMs` to answer it. */
+  #closing(sent: { code: number; reason: string }): void {
+    if (this.#state === 'closed' || this.#closedWith) return;
+    this.#state = 'closing';
+    this.#closedWith = sent;
+    this.#flow.stop();
+    this.#closeTimer = setTimeout(() => this.#ws.terminate(), this.#limits.closeTimeoutMs);
+  }
+
+  #ended(code: number, reason: string): void {
+    clearTimeout(this.#closeTimer);
+    this.#flow.stop();
+    this.#state = 'closed';
+    // What the server said when it closed first, else what the client said (or 1006 without a close frame).
+    const info = this.#closedWith ?? { code, reason };
+    this.#host.ended(this, { ...info, wasClean: code !== 1006, error: this.#error });
+    this.#subscriptions.clear();
   }
 }

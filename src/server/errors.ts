@@ -1,12 +1,25 @@
 /**
- * Codes the server puts in `error` frames and error responses on the wire (see PROTOCOL.md). A request
- * handler's own errors carry the handler's own `code`, if it set a string one.
+ * Codes the server puts in `error` frames, error responses and refused subscriptions on the wire (see
+ * PROTOCOL.md). A request handler's own errors carry the handler's own `code`, if it set a string one.
  *
- * - `ERR_MALFORMED_FRAME`: the client sent a frame that is not a protocol envelope (or a binary frame).
+ * - `ERR_MALFORMED_FRAME`: the client sent a frame that is not a protocol envelope (or a binary frame), or a
+ *   request whose `id` is already in flight.
  * - `ERR_NO_HANDLER`: a request on a channel the server has no request handler for.
- * - `ERR_INTERNAL`: the handler's answer could not be encoded as JSON; the details go to the server's `error` event.
+ * - `ERR_TOO_MANY_REQUESTS`: a request over `maxPendingRequests` (the client has that many in flight).
+ * - `ERR_SUBSCRIBE_DENIED`: `canSubscribe` refused the subscription.
+ * - `ERR_TOO_MANY_SUBSCRIPTIONS`: a subscription over `maxSubscriptions`.
+ * - `ERR_CHANNEL_NAME_TOO_LONG`: a subscription to a channel name longer than `maxChannelNameLength`.
+ * - `ERR_INTERNAL`: the handler's answer could not be encoded as JSON, or `canSubscribe` threw; the details go
+ *   to the server's `error` event.
  */
-export type WireErrorCode = 'ERR_MALFORMED_FRAME' | 'ERR_NO_HANDLER' | 'ERR_INTERNAL';
+export type WireErrorCode =
+  | 'ERR_MALFORMED_FRAME'
+  | 'ERR_NO_HANDLER'
+  | 'ERR_TOO_MANY_REQUESTS'
+  | 'ERR_SUBSCRIBE_DENIED'
+  | 'ERR_TOO_MANY_SUBSCRIPTIONS'
+  | 'ERR_CHANNEL_NAME_TOO_LONG'
+  | 'ERR_INTERNAL';
 
 /**
  * Stable codes of the errors the server throws or emits. Match on `error.code`, not on messages: messages may
@@ -15,6 +28,7 @@ export type WireErrorCode = 'ERR_MALFORMED_FRAME' | 'ERR_NO_HANDLER' | 'ERR_INTE
 export type ServerErrorCode =
   | 'ERR_LISTEN'
   | 'ERR_AUTHORIZE'
+  | 'ERR_CAN_SUBSCRIBE'
   | 'ERR_HANDLER'
   | 'ERR_LISTENER'
   | 'ERR_HANDLER_EXISTS';
@@ -53,14 +67,40 @@ export class ListenError extends ReliableSocketServerError {
   }
 }
 
-/** Emitted as `error` when `authorize` threw or rejected; that handshake was answered with 500. */
+/**
+ * Emitted as `error` when `authorize` (or an `allowedOrigins` function) threw or rejected; that handshake was
+ * answered with 500.
+ */
 export class AuthorizeError extends ReliableSocketServerError {
   override name = 'AuthorizeError';
 
-  constructor(cause: unknown) {
-    super('ERR_AUTHORIZE', 'options.authorize threw or rejected; the handshake was refused with 500.', {
+  constructor(
+    cause: unknown,
+    /** The option that failed. */
+    readonly option: 'authorize' | 'allowedOrigins' = 'authorize',
+  ) {
+    super('ERR_AUTHORIZE', `options.${option} threw or rejected; the handshake was refused with 500.`, {
       cause,
     });
+  }
+}
+
+/** Emitted as `error` when `canSubscribe` threw or rejected; the subscription was refused (`ERR_INTERNAL`). */
+export class CanSubscribeError extends ReliableSocketServerError {
+  override name = 'CanSubscribeError';
+
+  constructor(
+    /** The channel asked for. */
+    readonly channel: string,
+    /** The id of the client that asked. */
+    readonly clientId: number,
+    cause: unknown,
+  ) {
+    super(
+      'ERR_CAN_SUBSCRIBE',
+      `options.canSubscribe threw or rejected for channel "${channel}" (client ${clientId}); the subscription was refused. See the cause.`,
+      { cause },
+    );
   }
 }
 

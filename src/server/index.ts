@@ -2,6 +2,7 @@
 export type { WireError } from '../protocol.js';
 export {
   AuthorizeError,
+  CanSubscribeError,
   HandlerError,
   HandlerExistsError,
   ListenError,
@@ -10,7 +11,8 @@ export {
   type ServerErrorCode,
   type WireErrorCode,
 } from './errors.js';
-export type { ReliableSocketServerOptions } from './options.js';
+export type { RateLimit, ReliableSocketServerOptions } from './options.js';
+export type { AllowedOrigins } from './origin.js';
 export { ReliableSocketServer } from './server.js';
 export type {
   AuthorizeResult,

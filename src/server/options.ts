@@ -2,13 +2,35 @@ import type http from 'node:http';
 import type https from 'node:https';
 import { type Check, fail, fn, group, num, optional, orInfinity, text } from '../check.js';
 import { MAX_TIMER_MS } from '../timer.js';
-import type { AuthorizeResult } from './types.js';
+import { type AllowedOrigins, isOrigin } from './origin.js';
+import type { AuthorizeResult, ChannelMap, ServerClient } from './types.js';
+
+/** How many frames a client may send: a token bucket. */
+export interface RateLimit {
+  /**
+   * Frames per second a client may send on average (text, binary, ping and pong frames alike).
+   * @default 100
+   */
+  framesPerSecond?: number | undefined;
+  /**
+   * Frames a client may send at once before the average applies: what a reconnecting client flushes (its
+   * queue and its subscriptions) should fit.
+   * @default 1000
+   */
+  burst?: number | undefined;
+}
 
 /**
  * Options of {@link ReliableSocketServer}. Pass exactly one of `server` (attach to your HTTP server) and
  * `port` (the server listens itself).
+ *
+ * @typeParam Out What the server sends on each channel (see {@link ReliableSocketServer}).
+ * @typeParam ClientData What `authorize` attaches to each client (`{ data }`).
  */
-export interface ReliableSocketServerOptions {
+export interface ReliableSocketServerOptions<
+  Out extends ChannelMap = Record<string, unknown>,
+  ClientData = unknown,
+> {
   /**
    * An HTTP or HTTPS server to attach to: the companion server answers its `upgrade` requests (only those for
    * `path`, when set) and leaves every other request to you. `close()` leaves this server running.
@@ -29,12 +51,78 @@ export interface ReliableSocketServerOptions {
    */
   path?: string | undefined;
   /**
-   * Decides whether an upgrade request may connect, before the handshake completes: `true` accepts, `false`
-   * refuses with 401, `401` or `403` refuses with that status. A throw or rejection refuses with 500 and is
-   * emitted as an `error` event ({@link AuthorizeError}). Anything else refuses with 401.
+   * Pages on other origins that may connect. A browser sends its page's origin with every handshake; by
+   * default only pages whose origin has the same host (and port) as the request's `Host` header are accepted,
+   * and every other origin is refused with 403, so that a page on another site cannot use your users' cookies
+   * to connect as them. This widens that: exact origins (`'https://app.example.com'`, scheme, host and port as
+   * the browser sends them), or a function that decides for each origin that is not the request's own (a throw
+   * refuses with 500 and emits {@link AuthorizeError}). Handshakes without an `Origin` header (servers, native
+   * apps, `ws` in Node) are not browsers, and are accepted. Checked before `authorize`.
+   * @default [] (same origin only)
+   */
+  allowedOrigins?: AllowedOrigins | undefined;
+  /**
+   * Decides whether an upgrade request may connect, before the handshake completes: `true` accepts,
+   * `{ data }` accepts and attaches `data` to the client (`client.data`: who the user is, for handlers and
+   * `canSubscribe`), `false` refuses with 401, `401` or `403` refuses with that status. A throw or rejection
+   * refuses with 500 and is emitted as an `error` event ({@link AuthorizeError}). Anything else refuses with 401.
    * @default every request is accepted
    */
-  authorize?: ((request: http.IncomingMessage) => AuthorizeResult | Promise<AuthorizeResult>) | undefined;
+  authorize?:
+    | ((request: http.IncomingMessage) => AuthorizeResult<ClientData> | Promise<AuthorizeResult<ClientData>>)
+    | undefined;
+  /**
+   * How long `authorize` may take, in milliseconds; a handshake still waiting then is refused with 503.
+   * `Infinity` waits for ever.
+   * @default 5000
+   */
+  authorizeTimeoutMs?: number | undefined;
+  /**
+   * Decides every subscription: `true` allows it; `false` (or anything else) refuses it, and the client's channel
+   * view gets a `SubscribeDeniedError` (`ERR_SUBSCRIBE_DENIED`). May be asynchronous; the replies to one
+   * client's subscribes still come in the order it sent them. A throw or rejection refuses it (`ERR_INTERNAL`)
+   * and emits {@link CanSubscribeError}.
+   * @default every subscription is allowed
+   */
+  canSubscribe?:
+    | ((client: ServerClient<Out, ClientData>, channel: string) => boolean | Promise<boolean>)
+    | undefined;
+  /**
+   * Bytes the server may hold for one client that has not taken them yet (its outgoing buffer). While more
+   * than half of this waits, the server stops reading the client's frames (so a client that does not read
+   * cannot make it produce more); a frame that would take it past this closes the connection with 1013 (try
+   * again later: `reliable-socket` clients reconnect), and that frame is not sent. One frame is always taken
+   * onto an empty buffer, whatever its size. `Infinity` removes the limit.
+   * @default 4194304 (4 MiB)
+   */
+  maxBufferedBytes?: number | undefined;
+  /**
+   * Channels one client may be subscribed to at once; a subscribe past it is refused with
+   * `ERR_TOO_MANY_SUBSCRIPTIONS`.
+   * @default 128
+   */
+  maxSubscriptions?: number | undefined;
+  /**
+   * Longest channel name a client may subscribe to, in UTF-16 code units (`string.length`); a longer one is
+   * refused with `ERR_CHANNEL_NAME_TOO_LONG`.
+   * @default 255
+   */
+  maxChannelNameLength?: number | undefined;
+  /**
+   * Requests one client may have in flight (being handled) at once; one more is answered at once with an
+   * `ERR_TOO_MANY_REQUESTS` error. It also bounds the subscribe and unsubscribe frames that wait behind an
+   * asynchronous `canSubscribe`: past it, the client is closed with 1008. A request whose `id` is already in
+   * flight is a malformed frame.
+   * @default 100
+   */
+  maxPendingRequests?: number | undefined;
+  /**
+   * How many frames a client may send (a token bucket), or `false` for no limit. A client over its budget is
+   * not cut off: the server stops reading its frames until the budget has refilled, so it slows down to the
+   * average rate and nothing it sent is lost.
+   * @default { framesPerSecond: 100, burst: 1000 }
+   */
+  rateLimit?: RateLimit | false | undefined;
   /**
    * Largest frame a client may send, in bytes; `ws` closes a client that sends a larger one with 1009.
    * @default 1048576 (1 MiB)
@@ -55,22 +143,45 @@ export interface ReliableSocketServerOptions {
    */
   maxMalformedFrames?: number | undefined;
   /**
-   * How long `close()` waits for clients to answer its 1012 close frame before cutting them off, in ms.
+   * How long a client has to answer the server's close frame (1012 at `close()`, 1008, 1013, `client.close()`)
+   * before it is cut off, in milliseconds.
    * @default 1000
    */
   closeTimeoutMs?: number | undefined;
+  /**
+   * How long `close()` lets handlers still running (requests, messages, `canSubscribe`) finish and their
+   * responses go out before it sends 1012, in milliseconds. Meanwhile clients' frames other than pings are
+   * ignored.
+   * @default 5000
+   */
+  drainTimeoutMs?: number | undefined;
 }
 
-/** Options with every default filled in and every value checked. */
+/** A {@link RateLimit} with its defaults filled in. */
+export interface ResolvedRateLimit {
+  framesPerSecond: number;
+  burst: number;
+}
+
+/** Options with every default filled in and every value checked (hooks with their types erased). */
 export interface ResolvedServerOptions {
   listen: { port: number; host: string } | undefined;
   server: http.Server | undefined;
   path: string | undefined;
-  authorize: ((request: http.IncomingMessage) => AuthorizeResult | Promise<AuthorizeResult>) | undefined;
+  allowedOrigins: AllowedOrigins;
+  authorize: ((request: http.IncomingMessage) => unknown) | undefined;
+  authorizeTimeoutMs: number;
+  canSubscribe: ((client: never, channel: string) => unknown) | undefined;
   maxPayload: number;
+  maxBufferedBytes: number;
+  maxSubscriptions: number;
+  maxChannelNameLength: number;
+  maxPendingRequests: number;
+  rateLimit: ResolvedRateLimit | false;
   pingIntervalMs: number;
   maxMalformedFrames: number;
   closeTimeoutMs: number;
+  drainTimeoutMs: number;
 }
 
 /** The options as checked, before the rules that involve two of them. */
@@ -95,18 +206,49 @@ const pathname: Check<string> = (value, path) => {
   return given;
 };
 
+const origins: Check<AllowedOrigins> = (value, path) => {
+  if (typeof value === 'function') return value as AllowedOrigins;
+  if (value !== undefined && !Array.isArray(value))
+    fail(TypeError, path, 'an array of origins or a function', value);
+  const list = [...((value ?? []) as unknown[])];
+  list.forEach((origin, index) => {
+    if (!isOrigin(origin))
+      fail(TypeError, `${path}[${index}]`, 'an origin such as "https://app.example.com" (no path)', origin);
+  });
+  return list as string[];
+};
+
+const rate: Check<ResolvedRateLimit | false> = (value, path) =>
+  value === false
+    ? false
+    : group<ResolvedRateLimit>(
+        value,
+        path,
+        { framesPerSecond: num(100, 0.001, 1e9), burst: num(1000, 1, 2 ** 32, true) },
+        'false or an object',
+      );
+
 /** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value. */
-export function resolveServerOptions(options: ReliableSocketServerOptions): ResolvedServerOptions {
+export function resolveServerOptions(options: unknown): ResolvedServerOptions {
   const o = group<Checked>(options, 'options', {
     server: isHttpServer,
     port: optional(num(0, 0, 65_535, true)),
     host: optional(text),
     path: optional(pathname),
+    allowedOrigins: origins,
     authorize: fn(),
+    authorizeTimeoutMs: orInfinity(num(5000, 1, MAX_TIMER_MS, true)),
+    canSubscribe: fn(),
     maxPayload: num(1024 * 1024, 1, 2 ** 32, true),
+    maxBufferedBytes: orInfinity(num(4 * 1024 * 1024, 1024, 2 ** 40, true)),
+    maxSubscriptions: orInfinity(num(128, 0, 2 ** 32, true)),
+    maxChannelNameLength: orInfinity(num(255, 1, 2 ** 32, true)),
+    maxPendingRequests: orInfinity(num(100, 0, 2 ** 32, true)),
+    rateLimit: rate,
     pingIntervalMs: orInfinity(num(30_000, 1, MAX_TIMER_MS, true)),
     maxMalformedFrames: orInfinity(num(10, 0, 2 ** 32, true)),
     closeTimeoutMs: num(1000, 0, MAX_TIMER_MS, true),
+    drainTimeoutMs: num(5000, 0, MAX_TIMER_MS, true),
   });
   if ((o.server === undefined) === (o.port === undefined)) {
     throw new TypeError(

@@ -12,6 +12,7 @@ import {
   resolveServerOptions,
 } from './options.js';
 import { closeOwnServer, createOwnServer, listen } from './own-http-server.js';
+import { Subscriptions } from './subscriptions.js';
 import type {
   ChannelHandlers,
   ChannelMap,
@@ -22,15 +23,18 @@ import type {
   ServerClient,
   ServerState,
 } from './types.js';
+import { Work } from './work.js';
 
 /**
- * The companion server of `reliable-socket`, on top of `ws`: answers heartbeats, tracks each client's
- * subscriptions, publishes to subscribers, runs per-channel message and request handlers, authorizes
- * handshakes, cuts off dead clients, and on `close()` tells every client (1012) to reconnect elsewhere.
- * PROTOCOL.md describes what it says on the wire.
+ * The companion server of `reliable-socket`, on top of `ws`: answers heartbeats, decides and tracks each
+ * client's subscriptions, publishes to subscribers, runs per-channel message and request handlers, checks
+ * origins and authorizes handshakes, bounds what each client may cost (outgoing buffer, frame rate,
+ * subscriptions, requests in flight), cuts off dead clients, and on `close()` lets handlers finish, then tells
+ * every client (1012) to reconnect elsewhere. PROTOCOL.md describes what it says on the wire.
  *
  * @typeParam In What clients send on each channel (what handlers receive).
  * @typeParam Out What the server sends on each channel (what `publish()` takes and request handlers answer).
+ * @typeParam ClientData What `authorize` attaches to each client (`{ data }`), as `client.data`.
  *
  * @example
  * ```ts
@@ -45,6 +49,7 @@ import type {
 export class ReliableSocketServer<
   In extends ChannelMap = Record<string, unknown>,
   Out extends ChannelMap = Record<string, unknown>,
+  ClientData = unknown,
 > {
   /**
    * Settles once the server accepts connections: when it listens itself, once listening (it rejects with a
@@ -55,7 +60,9 @@ export class ReliableSocketServer<
   readonly #http: http.Server;
   readonly #handshakes: Handshakes;
   readonly #events = new ServerEmitter<ReliableSocketServerEvents<Out>>();
-  readonly #channels = new Channels<Out>(this.#events);
+  readonly #work = new Work();
+  readonly #subscriptions: Subscriptions<Out>;
+  readonly #channels: Channels<Out>;
   readonly #clients = new Set<Client<Out>>();
   /** The protocol-ping sweep, cleared by `close()`; undefined when pings are disabled. */
   readonly #pinger: NodeJS.Timeout | undefined;
@@ -67,12 +74,19 @@ export class ReliableSocketServer<
    * Attaches to `options.server`, or starts listening on `options.port` (see {@link ready}).
    * @throws TypeError or RangeError naming the bad option and its value.
    */
-  constructor(options: ReliableSocketServerOptions) {
+  constructor(options: ReliableSocketServerOptions<Out, ClientData>) {
     this.#options = resolveServerOptions(options);
     const { server, listen: address, pingIntervalMs } = this.#options;
+    this.#subscriptions = new Subscriptions(this.#events, this.#options);
+    this.#channels = new Channels(
+      this.#events,
+      this.#subscriptions,
+      this.#work,
+      this.#options.maxPendingRequests,
+    );
     this.#http = server ?? createOwnServer();
     this.#handshakes = new Handshakes(this.#http, this.#options, {
-      accept: (ws, request) => this.#accept(ws, request),
+      accept: (ws, request, data) => this.#accept(ws, request, data),
       failed: (error) => this.#events.emit('error', error),
     });
     this.ready = address ? listen(this.#http, address.port, address.host) : Promise.resolve();
@@ -86,8 +100,8 @@ export class ReliableSocketServer<
   }
 
   /** Connected clients, from their `connection` to their `disconnect` event. */
-  get clients(): ReadonlySet<ServerClient<Out>> {
-    return this.#clients;
+  get clients(): ReadonlySet<ServerClient<Out, ClientData>> {
+    return this.#clients as ReadonlySet<ServerClient<Out>> as ReadonlySet<ServerClient<Out, ClientData>>;
   }
 
   /** `'open'` while accepting connections, `'closing'` during `close()`, then `'closed'`. */
@@ -119,34 +133,45 @@ export class ReliableSocketServer<
    */
   handle<C extends ChannelOf<In>>(
     channel: C,
-    handlers: ChannelHandlers<In[C], PayloadOf<Out, C>, Out>,
+    handlers: ChannelHandlers<In[C], PayloadOf<Out, C>, Out, ClientData>,
   ): () => void {
-    return this.#channels.handle(channel, handlers);
+    return this.#channels.handle(channel, handlers as ChannelHandlers<never, unknown, ChannelMap>);
   }
 
   /**
    * Sends a `message` frame on `channel` to every client subscribed to it (but `options.except`). The data is
-   * encoded once.
+   * encoded once. A client whose outgoing buffer it would take past `maxBufferedBytes` does not get it: that
+   * client is closed with 1013.
    * @returns how many clients it was handed to.
    * @throws TypeError when `data` cannot be encoded as JSON, or `channel` is not a non-empty string.
    */
-  publish<C extends ChannelOf<Out>>(channel: C, data: Out[C], options?: PublishOptions<Out>): number {
-    return this.#channels.publish(channel, data, options?.except);
+  publish<C extends ChannelOf<Out>>(
+    channel: C,
+    data: Out[C],
+    options?: PublishOptions<Out, ClientData>,
+  ): number {
+    if (typeof channel !== 'string' || channel === '')
+      throw new TypeError(
+        `reliable-socket/server: publish() needs a non-empty channel name, got ${String(channel)}`,
+      );
+    return this.#subscriptions.publish(channel, data, options?.except as ServerClient<Out> | undefined);
   }
 
   /** Calls `listener` on every `event` until the returned function is called. */
-  on<E extends keyof ReliableSocketServerEvents<Out>>(
+  on<E extends keyof ReliableSocketServerEvents<Out, ClientData>>(
     event: E,
-    listener: (...args: ReliableSocketServerEvents<Out>[E]) => void,
+    listener: (...args: ReliableSocketServerEvents<Out, ClientData>[E]) => void,
   ): () => void {
-    return this.#events.on(event, listener);
+    return this.#events.on(event, listener as (...args: ReliableSocketServerEvents<Out>[E]) => void);
   }
 
   /**
-   * Shuts down: stops accepting connections at once, sends every client a close frame with 1012 ("service
-   * restart", so `reliable-socket` clients reconnect — to the next instance), waits up to `closeTimeoutMs` for
-   * them to answer and cuts off the rest, clears every timer, and closes the HTTP server if it created it (an
-   * attached server is left running). Calling it again returns the same promise.
+   * Shuts down gracefully: stops accepting connections at once; lets the handlers still running (requests,
+   * message handlers, `canSubscribe`) finish and their responses go out, for up to `drainTimeoutMs`, while
+   * clients' new frames are ignored (pings are still answered); then sends every client a close frame with
+   * 1012 ("service restart", so `reliable-socket` clients reconnect — to the next instance), gives them
+   * `closeTimeoutMs` to answer and cuts off the rest; clears every timer, and closes the HTTP server if it
+   * created it (an attached server is left running). Calling it again returns the same promise.
    */
   close(): Promise<void> {
     if (this.#state === 'open') {
@@ -161,28 +186,17 @@ export class ReliableSocketServer<
   async #shutdown(): Promise<void> {
     clearInterval(this.#pinger);
     this.#handshakes.stop();
+    for (const client of this.#clients) client.drain();
+    await this.#work.idle(this.#options.drainTimeoutMs);
+    // Each client cuts itself off if it does not answer within closeTimeoutMs.
     const clients = [...this.#clients];
     for (const client of clients) client.close(1012, 'service restart');
-    const ended = Promise.all(clients.map((client) => client.ended));
-    let grace: NodeJS.Timeout | undefined;
-    await Promise.race([
-      ended,
-      new Promise((resolve) => (grace = setTimeout(resolve, this.#options.closeTimeoutMs))),
-    ]);
-    clearTimeout(grace);
-    for (const client of clients) client.terminate();
-    await ended;
+    await Promise.all(clients.map((client) => client.ended));
     if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
   }
 
-  #accept(ws: WebSocket, request: http.IncomingMessage): void {
-    const client = new Client<Out>(
-      ++this.#lastId,
-      request,
-      ws,
-      this.#clientHost,
-      this.#options.maxMalformedFrames,
-    );
+  #accept(ws: WebSocket, request: http.IncomingMessage, data: unknown): void {
+    const client = new Client<Out>(++this.#lastId, request, data, ws, this.#clientHost, this.#options);
     this.#clients.add(client);
     this.#events.emit('connection', client);
   }
@@ -190,9 +204,11 @@ export class ReliableSocketServer<
   readonly #clientHost: ClientHost<Out> = {
     frame: (client, frame) => this.#channels.dispatch(client, frame),
     malformed: (client, info) => this.#events.emit('malformed', client, info),
+    unsubscribe: (client, channel, reason) => this.#subscriptions.end(client, channel, reason),
+    track: (work) => this.#work.track(work),
     ended: (client, info) => {
       this.#clients.delete(client);
-      this.#channels.drop(client);
+      this.#subscriptions.drop(client);
       this.#events.emit('disconnect', client, info);
     },
   };

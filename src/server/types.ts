@@ -16,22 +16,35 @@ export type PayloadOf<M extends ChannelMap, C extends string> = C extends keyof 
 /**
  * One connected client, as handlers and listeners see it. It lives from its `connection` event to its
  * `disconnect` event; after that `send()` returns false and `close()` does nothing.
+ *
+ * @typeParam ClientData What `authorize` attached to the client (`{ data }`), e.g. who the user is.
  */
-export interface ServerClient<Out extends ChannelMap = Record<string, unknown>> {
+export interface ServerClient<Out extends ChannelMap = Record<string, unknown>, ClientData = unknown> {
   /** Unique within the server, counting from 1. */
   readonly id: number;
   /** The HTTP upgrade request: URL, headers, remote address — whatever `authorize` looked at. */
   readonly request: IncomingMessage;
+  /** What `authorize` accepted the client with (`{ data }`); undefined when it answered `true` or there is none. */
+  readonly data: ClientData;
   /** Channels the client is subscribed to, in the order it subscribed; emptied after `disconnect`. */
   readonly subscriptions: ReadonlySet<string>;
   /**
    * Sends a `message` frame on `channel` to this client alone, whether it is subscribed or not.
-   * @returns whether the frame was handed to the socket (false once the client is closing or gone).
+   * @returns whether the frame was handed to the socket: false once the client is closing or gone, or when
+   *   the frame would take it past `maxBufferedBytes` (the client is then closed with 1013).
    * @throws TypeError when `data` cannot be encoded as JSON (a BigInt, a cycle).
    */
   send<C extends ChannelOf<Out>>(channel: C, data: Out[C]): boolean;
   /**
-   * Starts the closing handshake; a client that does not answer within 30 s is cut off (`ws`'s close timeout).
+   * Ends the client's subscription to `channel`: it gets no more of the channel's publications, and is sent
+   * an `unsubscribed` frame (its channel views emit `unsubscribed` and do not subscribe again on their own).
+   * Emits `unsubscribe`.
+   * @param reason Sent to the client, for its logs. @default ''
+   * @returns whether the client was subscribed.
+   */
+  unsubscribe(channel: string, reason?: string): boolean;
+  /**
+   * Starts the closing handshake; a client that does not answer within `closeTimeoutMs` is cut off.
    * @param code One an endpoint may send: 1000–1014 but 1004–1006, or 3000–4999. @default 1000
    * @param reason At most 123 bytes of UTF-8. @default ''
    * @throws TypeError for a code an endpoint may not send; RangeError for a longer reason.
@@ -48,29 +61,40 @@ export interface ServerClient<Out extends ChannelMap = Record<string, unknown>> 
  * What the server does with frames on one channel. Both are optional: a channel without handlers can still be
  * subscribed to and published on.
  */
-export interface ChannelHandlers<Data, Answer, Out extends ChannelMap = Record<string, unknown>> {
+export interface ChannelHandlers<
+  Data,
+  Answer,
+  Out extends ChannelMap = Record<string, unknown>,
+  ClientData = unknown,
+> {
   /**
    * Called with each `message` frame a client sends on the channel. Without it, such frames are ignored. What
    * it returns is ignored, except that a returned promise that rejects is reported like a throw: as an `error`
    * event (a {@link HandlerError}). The client hears nothing either way.
    */
-  message?: ((data: Data, client: ServerClient<Out>) => unknown) | undefined;
+  message?: ((data: Data, client: ServerClient<Out, ClientData>) => unknown) | undefined;
   /**
    * Answers each `request` frame on the channel: the value (or the promise's value) is sent back as the
    * response's `data`. A throw or rejection is sent back as the response's `error`, with the error's `message`
    * and its `code` if that is a string — so throw errors whose message the client may see. Requests are
-   * handled concurrently: responses go out in the order the handlers finish. Without it, requests are
-   * answered with an `ERR_NO_HANDLER` error.
+   * handled concurrently (up to `maxPendingRequests` per client): responses go out in the order the handlers
+   * finish. Without it, requests are answered with an `ERR_NO_HANDLER` error.
    */
-  request?: ((data: Data, client: ServerClient<Out>) => Answer | Promise<Answer>) | undefined;
+  request?: ((data: Data, client: ServerClient<Out, ClientData>) => Answer | Promise<Answer>) | undefined;
 }
 
 /** How a client's connection ended. */
 export interface DisconnectInfo {
-  /** The close code: the client's, the server's, or 1006 when the connection was cut without a close frame. */
+  /**
+   * The close code of the side that started closing: the server's own (1008, 1009, 1012, 1013, what
+   * `client.close()` was given…) even when the client never answered it, or the client's; 1006 when the
+   * connection was cut without a close frame (a missed ping, `terminate()`, a lost link).
+   */
   code: number;
-  /** The close reason, if any. */
+  /** The close reason that went with `code`, if any. */
   reason: string;
+  /** Whether the closing handshake completed: false when either side stopped answering or the link died. */
+  wasClean: boolean;
   /**
    * What went wrong on the socket, if anything: a frame over `maxPayload` (code 1009), invalid UTF-8 (1007), a
    * protocol violation (1002). From `ws`, with its own `code` such as `'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'`.
@@ -89,31 +113,44 @@ export interface MalformedInfo {
 }
 
 /** Events of {@link ReliableSocketServer}, by name, with the arguments each listener receives. */
-export interface ReliableSocketServerEvents<Out extends ChannelMap = Record<string, unknown>> {
+export interface ReliableSocketServerEvents<
+  Out extends ChannelMap = Record<string, unknown>,
+  ClientData = unknown,
+> {
   /** A client completed the handshake (after `authorize` accepted it). */
-  connection: [client: ServerClient<Out>];
+  connection: [client: ServerClient<Out, ClientData>];
   /** A client's connection ended; its subscriptions are still readable here and dropped right after. */
-  disconnect: [client: ServerClient<Out>, info: DisconnectInfo];
-  /** A client subscribed to a channel it was not subscribed to (subscribing again emits nothing). */
-  subscribe: [client: ServerClient<Out>, channel: string];
-  /** A client unsubscribed from a channel it was subscribed to. Not emitted for the channels dropped at `disconnect`. */
-  unsubscribe: [client: ServerClient<Out>, channel: string];
-  /** A client sent a malformed frame; it got an `ERR_MALFORMED_FRAME` error frame, or a 1008 close past the limit. */
-  malformed: [client: ServerClient<Out>, info: MalformedInfo];
+  disconnect: [client: ServerClient<Out, ClientData>, info: DisconnectInfo];
   /**
-   * Something failed that the server handled and carried on: `authorize` threw, a message handler failed, a
-   * listener threw, listening failed. With no `error` listener, these are printed as process warnings.
+   * A client subscribed to a channel it was not subscribed to (`canSubscribe` allowed it; subscribing again
+   * emits nothing).
+   */
+  subscribe: [client: ServerClient<Out, ClientData>, channel: string];
+  /**
+   * A subscription ended: the client unsubscribed, or `client.unsubscribe()` ended it. Not emitted for the
+   * channels dropped at `disconnect`.
+   */
+  unsubscribe: [client: ServerClient<Out, ClientData>, channel: string];
+  /** A client sent a malformed frame; it got an `ERR_MALFORMED_FRAME` error frame, or a 1008 close past the limit. */
+  malformed: [client: ServerClient<Out, ClientData>, info: MalformedInfo];
+  /**
+   * Something failed that the server handled and carried on: `authorize`, `allowedOrigins` or `canSubscribe`
+   * threw, a message handler failed, a listener threw, listening failed. With no `error` listener, these are
+   * printed as process warnings.
    */
   error: [error: ReliableSocketServerError];
 }
 
-/** What `authorize` may answer: `true` accepts; `false` refuses with 401; 401 or 403 refuses with that status. */
-export type AuthorizeResult = boolean | 401 | 403;
+/**
+ * What `authorize` may answer: `true` accepts; `{ data }` accepts and attaches `data` to the client
+ * (`client.data`); `false` refuses with 401; 401 or 403 refuses with that status.
+ */
+export type AuthorizeResult<ClientData = unknown> = boolean | 401 | 403 | { data: ClientData };
 
 /** Options of {@link ReliableSocketServer.publish}. */
-export interface PublishOptions<Out extends ChannelMap = Record<string, unknown>> {
+export interface PublishOptions<Out extends ChannelMap = Record<string, unknown>, ClientData = unknown> {
   /** A client that does not get the frame, typically the one whose message is being relayed. */
-  except?: ServerClient<Out> | undefined;
+  except?: ServerClient<Out, ClientData> | undefined;
 }
 
 /** Where the server is in its life: accepting connections, shutting down in `close()`, or done. */

@@ -48,8 +48,14 @@ const withCompanion = test.extend<{
 }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixture's dependencies from this pattern.
   published: async ({}, use) => use([]),
-  companion: async ({ published }, use) => {
-    const server = new ReliableSocketServer<FromPages, ToPages>({ port: 0 });
+  companion: async ({ published, server: fixture }, use) => {
+    const server = new ReliableSocketServer<FromPages, ToPages>({
+      port: 0,
+      // The pages come from the fixture server, another origin (another port) than this server's.
+      allowedOrigins: [new URL(fixture.httpUrl).origin],
+      // The `slow` handler never settles: close() need not wait for it.
+      drainTimeoutMs: 0,
+    });
     await server.ready;
     const pageOf = (client: { request: { url?: string | undefined } }): string =>
       new URL(client.request.url ?? '/', 'http://x').searchParams.get('page') ?? '?';

@@ -82,9 +82,9 @@ export function record(server: ReliableSocketServer) {
 }
 
 /** The HTTP status a WebSocket handshake gets: 101 when it is accepted. */
-export function handshakeStatus(url: string): Promise<number> {
+export function handshakeStatus(url: string, options?: ClientOptions): Promise<number> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, options);
     ws.on('open', () => {
       resolve(101);
       ws.terminate();
@@ -106,13 +106,18 @@ export function handles(): Record<string, number> {
 
 /** Creates servers, HTTP servers and clients for one test, and disposes of all of them after it. */
 export class Kit {
-  readonly #servers: ReliableSocketServer[] = [];
+  readonly #servers: Array<{ close(): Promise<void> }> = [];
   readonly #https: http.Server[] = [];
   readonly #sockets: WebSocket[] = [];
 
   /** A server listening on 127.0.0.1 and a free port, and its ws: URL. */
-  async serve(options: Omit<ReliableSocketServerOptions, 'server' | 'port'> = {}) {
-    const server = new ReliableSocketServer({ port: 0, ...options });
+  async serve<ClientData = unknown>(
+    options: Omit<ReliableSocketServerOptions<Record<string, unknown>, ClientData>, 'server' | 'port'> = {},
+  ) {
+    const server = new ReliableSocketServer<Record<string, unknown>, Record<string, unknown>, ClientData>({
+      port: 0,
+      ...options,
+    });
     this.#servers.push(server);
     await server.ready;
     return { server, url: `ws://127.0.0.1:${server.port}` };

@@ -64,6 +64,20 @@ test.describe('listening and attaching', () => {
     expect(make({ port: 0, path: 'live' })).toThrow('options.path must be a pathname starting with "/"');
     expect(make({ port: 0, authorize: true })).toThrow('options.authorize must be a function');
     expect(make({ server: http.createServer(), host: '0.0.0.0' })).toThrow('options.host only applies');
+    expect(make({ port: 0, canSubscribe: 'yes' })).toThrow('options.canSubscribe must be a function');
+    expect(make({ port: 0, authorizeTimeoutMs: 0 })).toThrow('options.authorizeTimeoutMs must be an integer');
+    expect(make({ port: 0, maxBufferedBytes: 10 })).toThrow(
+      'options.maxBufferedBytes must be an integer from 1024',
+    );
+    expect(make({ port: 0, maxSubscriptions: -1 })).toThrow(RangeError);
+    expect(make({ port: 0, maxChannelNameLength: 0 })).toThrow('options.maxChannelNameLength');
+    expect(make({ port: 0, maxPendingRequests: 1.5 })).toThrow('options.maxPendingRequests');
+    expect(make({ port: 0, drainTimeoutMs: -1 })).toThrow('options.drainTimeoutMs');
+    expect(make({ port: 0, rateLimit: true })).toThrow('options.rateLimit must be false or an object');
+    expect(make({ port: 0, rateLimit: { framesPerSecond: 0 } })).toThrow('options.rateLimit.framesPerSecond');
+    expect(make({ port: 0, rateLimit: { burst: 10, perSecond: 1 } })).toThrow(
+      'options.rateLimit has no option "perSecond"',
+    );
   });
 
   test('a port in use rejects `ready` with ERR_LISTEN and emits it', async ({ kit }) => {
@@ -170,6 +184,25 @@ test.describe('dead clients', () => {
   });
 });
 
+test.describe('client.close()', () => {
+  test('checks its code and reason before anything happens; then closes with them', async ({ kit }) => {
+    const { server, url } = await kit.serve();
+    const { named } = record(server);
+    const peer = await kit.connect(url);
+    const [client] = [...server.clients];
+    expect(() => client!.close(1005)).toThrow(TypeError);
+    expect(() => client!.close(2000)).toThrow('close() code must be 1000–1014 but 1004–1006, or 3000–4999');
+    expect(() => client!.close(1000, 'é'.repeat(62))).toThrow(RangeError);
+    await peer.barrier(); // still open and working
+    client!.close(4000, 'bye');
+    expect(await peer.closed).toEqual({ code: 4000, reason: 'bye' });
+    await expect
+      .poll(() => named('disconnect').map(([, info]) => [info.code, info.reason, info.wasClean]))
+      .toEqual([[4000, 'bye', true]]);
+    client!.close(); // after the end: nothing
+  });
+});
+
 test.describe('close()', () => {
   test('sends 1012 to every client, stops listening and accepts nothing more', async ({ kit }) => {
     const { server, url } = await kit.serve();
@@ -191,6 +224,49 @@ test.describe('close()', () => {
     await expect(kit.connect(url)).rejects.toThrow('ECONNREFUSED');
   });
 
+  test('a 300 ms request in flight gets its response before the 1012; new frames but pings are ignored', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    const { named } = record(server);
+    let started = 0;
+    server.handle('slow', {
+      request: (data) => {
+        started++;
+        return new Promise((resolve) => setTimeout(() => resolve(data), 300));
+      },
+    });
+    const peer = await kit.connect(url);
+    const order: string[] = [];
+    peer.ws.on('message', (data) => order.push(String(JSON.parse(String(data)).type)));
+    peer.ws.on('close', (code) => order.push(`close ${code}`));
+    peer.send({ type: 'request', id: 1, channel: 'slow', data: 'answered' });
+    await expect.poll(() => started).toBe(1);
+    const closing = server.close();
+    // While it drains: a ping is answered; a new request and a subscribe are not taken.
+    peer.send({ type: 'request', id: 2, channel: 'slow', data: 'too late' });
+    peer.send({ type: 'subscribe', channel: 'news' });
+    await peer.barrier();
+    await closing;
+    expect(await peer.closed).toEqual({ code: 1012, reason: 'service restart' });
+    expect(peer.of('response')).toEqual([{ type: 'response', id: 1, data: 'answered' }]);
+    expect(order).toEqual(['pong', 'response', 'close 1012']);
+    expect(started).toBe(1);
+    expect(named('subscribe')).toEqual([]);
+    expect(named('disconnect').map(([, info]) => [info.code, info.wasClean])).toEqual([[1012, true]]);
+  });
+
+  test('a handler that never settles holds close() for drainTimeoutMs only', async ({ kit }) => {
+    const { server, url } = await kit.serve({ drainTimeoutMs: 50 });
+    server.handle('never', { request: () => new Promise(() => {}) });
+    const peer = await kit.connect(url);
+    peer.send({ type: 'request', id: 1, channel: 'never' });
+    await peer.barrier();
+    await server.close();
+    expect((await peer.closed).code).toBe(1012);
+    expect(peer.of('response')).toEqual([]);
+  });
+
   test('cuts off a client that does not answer within closeTimeoutMs', async ({ kit }) => {
     const { server, url } = await kit.serve({ closeTimeoutMs: 100 });
     const { named } = record(server);
@@ -199,7 +275,8 @@ test.describe('close()', () => {
     const started = Date.now();
     await server.close();
     expect(Date.now() - started).toBeGreaterThanOrEqual(90);
-    expect(named('disconnect').map(([, info]) => info.code)).toEqual([1006]);
+    // The server's close frame started it; the client never answered it.
+    expect(named('disconnect').map(([, info]) => [info.code, info.wasClean])).toEqual([[1012, false]]);
   });
 
   test('cuts handshakes still waiting for authorize', async ({ kit }) => {

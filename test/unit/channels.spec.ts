@@ -107,6 +107,127 @@ test.describe('subscriptions', () => {
   });
 });
 
+test.describe("the server's answers to subscribes", () => {
+  /** What each view of `s` heard about its subscription, as short strings. */
+  function answers(
+    views: Record<string, ReturnType<ReliableSocket['channel']>>,
+    heard: string[] = [],
+  ): string[] {
+    for (const [name, view] of Object.entries(views)) {
+      view.on('subscribed', () => heard.push(`${name} subscribed`));
+      view.on('error', (error) =>
+        heard.push(
+          `${name} ${error.name} ${error.code} ${error.remoteCode} ${error.channel}: ${error.message}`,
+        ),
+      );
+      view.on('unsubscribed', ({ reason }) => heard.push(`${name} unsubscribed: ${reason}`));
+    }
+    return heard;
+  }
+
+  test('a confirmation is an event on every view; a server that never answers changes nothing', () => {
+    const s = socket();
+    const raw: unknown[] = [];
+    s.on('message', (data) => raw.push(data));
+    ws().open();
+    const got: unknown[] = [];
+    const views = { a: s.channel('chat'), b: s.channel('chat') };
+    views.a.on('message', (m) => got.push(m));
+    const heard = answers(views);
+    push({ type: 'message', channel: 'chat', data: 1 }); // before any answer: delivered all the same
+    push({ type: 'subscribed', channel: 'chat' });
+    push({ type: 'subscribed', channel: 'elsewhere' }); // not ours: swallowed, not a raw message
+    expect(heard).toEqual(['a subscribed', 'b subscribed']);
+    expect(got).toEqual([1]);
+    expect(raw).toEqual([]);
+  });
+
+  test('a refusal is a SubscribeDeniedError on the views; it is not asked for again on reconnection', async () => {
+    const s = socket();
+    ws().open();
+    const views = { a: s.channel('user:alice') };
+    const heard = answers(views);
+    const got: unknown[] = [];
+    views.a.on('message', (m) => got.push(m));
+    push({
+      type: 'subscribed',
+      channel: 'user:alice',
+      error: { message: 'Not allowed to subscribe to "user:alice".', code: 'ERR_SUBSCRIBE_DENIED' },
+    });
+    expect(heard).toEqual([
+      'a SubscribeDeniedError ERR_SUBSCRIBE_DENIED ERR_SUBSCRIBE_DENIED user:alice: Not allowed to subscribe to "user:alice".',
+    ]);
+    ws().fail();
+    clock.advance(0);
+    ws().open();
+    await settle();
+    expect(sent()).toEqual([]);
+    // What the server sends this client on the channel anyway still arrives.
+    push({ type: 'message', channel: 'user:alice', data: 'direct' });
+    expect(got).toEqual(['direct']);
+    // A new view asks again, for all the views of the channel.
+    const again = s.channel('user:alice');
+    expect(sent()).toEqual([{ type: 'subscribe', channel: 'user:alice' }]);
+    answers({ again }, heard);
+    push({ type: 'subscribed', channel: 'user:alice' });
+    expect(heard.slice(1)).toEqual(['a subscribed', 'again subscribed']);
+  });
+
+  test('a subscription the server ended is an unsubscribed event; it is not asked for again', async () => {
+    const s = socket();
+    ws().open();
+    const heard = answers({ room: s.channel('room') });
+    push({ type: 'subscribed', channel: 'room' });
+    push({ type: 'unsubscribed', channel: 'room', reason: 'kicked' });
+    expect(heard).toEqual(['room subscribed', 'room unsubscribed: kicked']);
+    ws().fail();
+    clock.advance(0);
+    ws().open();
+    await settle();
+    expect(sent()).toEqual([]);
+  });
+
+  test('a view opened from an error listener asks again and does not hear the old refusal', () => {
+    const s = socket();
+    ws().open();
+    const first = s.channel('room');
+    const heard = answers({ first });
+    let second: ReturnType<ReliableSocket['channel']> | undefined;
+    first.on('error', () => {
+      second = s.channel('room');
+      answers({ second }, heard);
+    });
+    push({ type: 'subscribed', channel: 'room', error: { message: 'no', code: 'ERR_SUBSCRIBE_DENIED' } });
+    expect(heard).toEqual(['first SubscribeDeniedError ERR_SUBSCRIBE_DENIED ERR_SUBSCRIBE_DENIED room: no']);
+    expect(sent()).toEqual([
+      { type: 'subscribe', channel: 'room' },
+      { type: 'subscribe', channel: 'room' },
+    ]);
+    push({ type: 'subscribed', channel: 'room' });
+    expect(heard.slice(1)).toEqual(['first subscribed', 'second subscribed']);
+  });
+
+  test('only the answer to the last subscribe counts: earlier answers and notices in between are moot', () => {
+    const s = socket();
+    ws().open();
+    const first = s.channel('room');
+    first.close(); // unsubscribe
+    const views = { second: s.channel('room') }; // a second subscribe
+    const heard = answers(views);
+    expect(sent().map((f) => (f as { type: string }).type)).toEqual([
+      'subscribe',
+      'unsubscribe',
+      'subscribe',
+    ]);
+    // The first subscribe was refused; the server then ended nothing it had; the second is accepted.
+    push({ type: 'subscribed', channel: 'room', error: { message: 'no', code: 'ERR_SUBSCRIBE_DENIED' } });
+    push({ type: 'unsubscribed', channel: 'room', reason: '' });
+    expect(heard).toEqual([]);
+    push({ type: 'subscribed', channel: 'room' });
+    expect(heard).toEqual(['second subscribed']);
+  });
+});
+
 test.describe('routing', () => {
   test('channel messages go to every view of that channel; other frames go to the raw message event', () => {
     const s = socket();

@@ -1,0 +1,83 @@
+import type { Socket } from 'node:net';
+import type { WebSocket } from 'ws';
+import { TokenBucket } from './token-bucket.js';
+
+/** Why the server is not reading a client: it is over its frame budget, or too much waits to be sent to it. */
+type PauseReason = 'rate' | 'buffer';
+
+/**
+ * Flow control of one client, on reading: the server stops reading a client's frames while it is over its
+ * frame budget (`rateLimit`) or while more than half of `maxBufferedBytes` waits to be sent to it, and reads
+ * again once the budget has refilled or the socket has drained. The frames wait in the TCP connection, where
+ * they cost the server nothing. Owns its timer and its socket listener; {@link stop} ends both.
+ */
+export class Flow {
+  readonly #ws: WebSocket;
+  readonly #socket: Socket;
+  /** The frame budget; undefined without a rate limit, and once stopped. */
+  #bucket: TokenBucket | undefined;
+  /** Buffered bytes above which reading stops; Infinity once stopped. */
+  #highWater: number;
+  readonly #paused = new Set<PauseReason>();
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    ws: WebSocket,
+    socket: Socket,
+    rate: { framesPerSecond: number; burst: number } | false,
+    maxBufferedBytes: number,
+  ) {
+    this.#ws = ws;
+    this.#socket = socket;
+    this.#bucket = rate ? new TokenBucket(rate.framesPerSecond, rate.burst) : undefined;
+    // 'drain' only comes after a write found the socket's buffer at its high-water mark: never pause below it.
+    this.#highWater = Math.max(maxBufferedBytes / 2, socket.writableHighWaterMark);
+  }
+
+  /** A frame arrived: it takes a token; a client in debt is not read until it is out of it. */
+  received(): void {
+    const waitMs = this.#bucket?.take() ?? 0;
+    if (waitMs > 0 && !this.#paused.has('rate')) {
+      this.#pause('rate');
+      this.#timer = setTimeout(this.#refilled, waitMs);
+    }
+  }
+
+  /** A frame was handed to the socket: past the high-water mark, reading stops until the socket drains. */
+  sent(): void {
+    if (this.#ws.bufferedAmount <= this.#highWater || this.#paused.has('buffer')) return;
+    this.#pause('buffer');
+    this.#socket.once('drain', this.#drained);
+  }
+
+  /**
+   * Reads again, for good: the connection is closing, and the client's close frame must be read. Clears the
+   * timer and the listener; from now on nothing pauses reading.
+   */
+  stop(): void {
+    this.#bucket = undefined;
+    this.#highWater = Infinity;
+    clearTimeout(this.#timer);
+    this.#socket.off('drain', this.#drained);
+    this.#paused.clear();
+    this.#ws.resume();
+  }
+
+  readonly #refilled = (): void => {
+    // Frames read before the pause took hold took tokens too: wait until those have refilled as well.
+    const waitMs = this.#bucket?.waitMs() ?? 0;
+    if (waitMs > 0) this.#timer = setTimeout(this.#refilled, waitMs);
+    else this.#resume('rate');
+  };
+
+  readonly #drained = (): void => this.#resume('buffer');
+
+  #pause(reason: PauseReason): void {
+    if (this.#paused.size === 0) this.#ws.pause();
+    this.#paused.add(reason);
+  }
+
+  #resume(reason: PauseReason): void {
+    if (this.#paused.delete(reason) && this.#paused.size === 0) this.#ws.resume();
+  }
+}
