@@ -528,7 +528,8 @@ export class ReliableSocketCore {
   }
 
   #finish(details: CloseDetails, reason: string, ...errors: Array<ReliableSocketError | undefined>): void {
-    const ending = (this.#ending = { reopen: false });
+    const ending = { reopen: false };
+    this.#ending = ending;
     this.#stop('closed', reason)();
     this.#reportDrops();
     for (const error of errors) if (error) this.#emit('error', error);

@@ -28,8 +28,8 @@ export class Subscriptions {
 
   /** Adds a view; true when the name must be asked for (new, or refused or ended before). */
   add(view: Channel<unknown, unknown>): boolean {
-    let entry = this.#entries.get(view.name);
-    if (!entry) this.#entries.set(view.name, (entry = { views: new Set(), state: 'ended' }));
+    const entry: Subscription = this.#entries.get(view.name) ?? { views: new Set(), state: 'ended' };
+    this.#entries.set(view.name, entry);
     entry.views.add(view);
     if (entry.state === 'wanted') return false;
     entry.state = 'wanted';

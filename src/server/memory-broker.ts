@@ -184,8 +184,8 @@ export class MemoryBroker implements Broker {
   }
 
   #channel(name: string): ChannelState {
-    let state = this.#channels.get(name);
-    if (!state) this.#channels.set(name, (state = new ChannelState()));
+    const state = this.#channels.get(name) ?? new ChannelState();
+    this.#channels.set(name, state);
     return state;
   }
 
