@@ -107,6 +107,9 @@ export class ReliableWebSocket extends EventTarget implements WebSocket {
     const core = new ReliableSocketCore(url, {
       ...coreOptions(options, () => this.#opens > 0 && !again),
       ...(protocols === undefined ? {} : { protocols }),
+      // Binary frames arrive as ArrayBuffers and become Blobs here while `binaryType` says so: the property can
+      // change at any time, and converting this way round keeps messages in order.
+      binaryType: 'arraybuffer',
     });
     this.#core = core;
     core.on('open', () => {
