@@ -68,7 +68,7 @@ export class WsProbe {
         const Impl = kind === 'native' ? WebSocket : window.ReliableWebSocket.with(options);
         const ws = new Impl(url);
         const seen: Seen[] = [];
-        const describe = (event: Event, self: unknown, via: Seen['via']): Seen => {
+        const entryOf = (event: Event, self: unknown, via: Seen['via']): Seen => {
           const entry: Seen = {
             via,
             type: event.type,
@@ -97,10 +97,10 @@ export class WsProbe {
         };
         for (const type of ['open', 'message', 'error', 'close'] as const) {
           ws[`on${type}`] = function (this: unknown, event: Event) {
-            seen.push(describe(event, this, 'handler'));
+            seen.push(entryOf(event, this, 'handler'));
           };
           ws.addEventListener(type, function (this: unknown, event: Event) {
-            seen.push(describe(event, this, 'listener'));
+            seen.push(entryOf(event, this, 'listener'));
           });
         }
         return { ws: ws as WebSocket, seen, born: ws.readyState };

@@ -170,7 +170,11 @@ for (const kind of KINDS) {
       server.stallHandshakes(true);
       const probe = await WsProbe.open(page, kind, server.wsUrl);
       await server.waitFor(() => server.handshakes.length === 1, 'the stalled handshake');
-      expect(await probe.run((ws) => (ws.close(), ws.readyState))).toBe(2);
+      const readyState = await probe.run((ws) => {
+        ws.close();
+        return ws.readyState;
+      });
+      expect(readyState).toBe(2);
       await probe.waitFor('close');
       expect((await probe.events()).map(({ type, code, wasClean }) => ({ type, code, wasClean }))).toEqual([
         { type: 'error' },
