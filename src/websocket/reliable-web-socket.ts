@@ -59,6 +59,7 @@ type ReadyState = 0 | 1 | 2 | 3;
  * });
  * ```
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface below declares types only (listener overloads).
 export class ReliableWebSocket extends EventTarget implements WebSocket {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -271,4 +272,29 @@ function coreOptions(options: ReliableWebSocketOptions, lostForGood: () => boole
     heartbeat,
     reconnect: { ...reconnect, shouldReconnect: (close) => !lostForGood() && (asked ? asked(close) : true) },
   };
+}
+
+// Types only: the native WebSocket's typed listener overloads (`message` gives a MessageEvent, `close` a
+// CloseEvent), which EventTarget's own methods implement at run time.
+export interface ReliableWebSocket {
+  addEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof WebSocketEventMap>(
+    type: K,
+    listener: (this: WebSocket, event: WebSocketEventMap[K]) => unknown,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | EventListenerOptions,
+  ): void;
 }
