@@ -2,6 +2,7 @@
 // Bundles what `tsc -p tsconfig.build.json` emitted into build/tsc (see README "Building" for why tsc
 // compiles and rollup only bundles: TypeScript 7 has no JS API for a rollup TypeScript plugin).
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -12,6 +13,21 @@ const banner = `/*! ${pkg.name} v${pkg.version} | ${pkg.license} */`;
 const compiled = 'build/tsc';
 /** Runtime dependencies stay imports in the ESM and CJS builds; the package manager provides them. */
 const external = Object.keys(pkg.dependencies ?? {});
+
+/**
+ * The main entry, as the add-on entries (`reliable-socket/websocket`, `reliable-socket/react`) import it: their
+ * sources import `../index.js`, and the build makes that `reliable-socket`, so that an app using both bundles
+ * the core once (and `instanceof` holds across entries).
+ * @param {string | undefined} importer @param {string} id
+ */
+const isMainEntry = (id, importer) =>
+  importer !== undefined && path.resolve(path.dirname(importer), id) === path.resolve(compiled, 'index.js');
+/** @type {import('rollup').Plugin} */
+const mainEntryExternal = {
+  name: 'main-entry-external',
+  resolveId: (id, importer) =>
+    isMainEntry(id.replace(/\.d\.ts$/, '.js'), importer) ? { id: pkg.name, external: true } : null,
+};
 
 /** @type {import('rollup').RollupOptions[]} */
 export default [
@@ -55,9 +71,29 @@ export default [
       { file: 'dist/server.cjs', format: 'cjs', banner },
     ],
   },
+  addOn('websocket'),
+  addOn('react'),
   types('index', 'index'),
   types('server/index', 'server'),
+  types('websocket/index', 'websocket'),
+  types('react/index', 'react'),
 ];
+
+/**
+ * An add-on entry, ESM and CJS: the main entry and React stay imports.
+ * @param {string} name @returns {import('rollup').RollupOptions}
+ */
+function addOn(name) {
+  return {
+    input: `${compiled}/${name}/index.js`,
+    external: ['react'],
+    plugins: [mainEntryExternal],
+    output: [
+      { file: `dist/${name}.js`, format: 'es', banner },
+      { file: `dist/${name}.cjs`, format: 'cjs', banner },
+    ],
+  };
+}
 
 /**
  * One bundled declaration file per entry, twice: `.d.ts` for import, `.d.cts` for require.
@@ -66,8 +102,8 @@ export default [
 function types(input, output) {
   return {
     input: `${compiled}/${input}.d.ts`,
-    external: (id) => id === 'ws' || id.startsWith('node:'),
-    plugins: [dts()],
+    external: (id) => id === 'ws' || id === 'react' || id.startsWith('node:'),
+    plugins: [mainEntryExternal, dts()],
     output: [
       { file: `dist/${output}.d.ts`, format: 'es' },
       { file: `dist/${output}.d.cts`, format: 'es' },

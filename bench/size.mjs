@@ -21,6 +21,10 @@ const imports = {
   'ESM core: import { ReliableSocketCore }': 'export { ReliableSocketCore } from "reliable-socket";',
   'ESM full: import { ReliableSocket } (channels)': 'export { ReliableSocket } from "reliable-socket";',
   'ESM everything: import *': 'export * from "reliable-socket";',
+  'ESM websocket: import { ReliableWebSocket } from /websocket':
+    'export { ReliableWebSocket } from "reliable-socket/websocket";',
+  'ESM react: import { useReliableSocket, useChannel } from /react (React excluded)':
+    'export { useReliableSocket, useChannel } from "reliable-socket/react";',
 };
 
 /** @param {string} name */
@@ -69,6 +73,8 @@ async function minGzip(code, module = true) {
 async function bundle(source, browser = false) {
   const build = await rollup({
     input: 'entry',
+    // React is the app's own (a peer dependency of reliable-socket/react): not counted. No other entry imports it.
+    external: ['react'],
     plugins: [
       {
         name: 'entry',

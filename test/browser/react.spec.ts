@@ -1,0 +1,106 @@
+// reliable-socket/react in a real React app (React's development build, under StrictMode, bundled from the built
+// package): StrictMode's double mount makes one connection (counted at the server), a channel round-trips and
+// renders, `enabled` closes and reopens the same socket, and unmounting leaves no timer, page listener or native
+// socket behind (counted in the page).
+import type { Channel, ReliableSocket } from '../../src/index.js';
+import { expect, test, trackTimers } from '../fixture/test.js';
+
+declare global {
+  interface Window {
+    reactApp: {
+      socket: ReliableSocket | undefined;
+      chat: Channel<unknown, unknown> | undefined;
+      sockets: Set<ReliableSocket>;
+      setEnabled: (enabled: boolean) => void;
+      mount(url: string): void;
+      unmount(): void;
+    };
+    /** Listeners on window and document for the events the socket watches (online, offline, …). */
+    lifeListeners: () => number;
+    /** Native WebSocket objects not yet CLOSED. */
+    liveSockets: () => number;
+  }
+}
+
+test.beforeEach(async ({ page, server }) => {
+  await trackTimers(page);
+  await page.addInitScript(() => {
+    const watched = new Set(['online', 'offline', 'pageshow', 'visibilitychange']);
+    const live = new Set<unknown>();
+    const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
+    const key = (target: EventTarget, type: string, listener: unknown) =>
+      (target === window || target === document) && watched.has(type) && listener;
+    EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
+      if (key(this, type, listener)) live.add(listener);
+      return add.call(this, type, listener, options);
+    };
+    EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
+      if (key(this, type, listener)) live.delete(listener);
+      return remove.call(this, type, listener, options);
+    };
+    window.lifeListeners = () => live.size;
+    const sockets: WebSocket[] = [];
+    window.WebSocket = class extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
+    window.liveSockets = () => sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED).length;
+  });
+  await page.goto(`${server.httpUrl}/react-app.html`);
+  await page.waitForFunction(() => document.documentElement.dataset.loaded === 'react');
+});
+
+const stateOf = (page: import('@playwright/test').Page) => page.evaluate(() => window.reactApp.socket?.state);
+
+test('StrictMode mounts twice, the server sees one connection; a channel round-trips and renders; unmount leaves nothing', async ({
+  page,
+  server,
+}) => {
+  await page.evaluate((url) => window.reactApp.mount(url), server.wsUrl);
+  await expect.poll(() => stateOf(page)).toBe('open');
+  expect(server.handshakes).toHaveLength(1);
+  expect(server.connections).toBe(1);
+
+  await page.waitForFunction(() => window.reactApp.chat !== undefined);
+  await page.evaluate(() => window.reactApp.chat?.send('hi'));
+  await expect(page.locator('#lines li')).toHaveText(['hi']);
+  // StrictMode's first channel view was closed before the socket opened: one subscription went out.
+  expect(server.messages().filter((m) => m.includes('"subscribe"'))).toEqual([
+    '{"type":"subscribe","channel":"chat"}',
+  ]);
+  expect(server.handshakes).toHaveLength(1);
+  expect(await page.evaluate(() => [window.lifeListeners(), window.liveSockets()])).toEqual([4, 1]);
+
+  await page.evaluate(() => window.reactApp.unmount());
+  await expect.poll(() => stateOf(page)).toBe('closed');
+  await server.waitFor(() => server.connections === 0, 'the connection to end at the server');
+  expect(
+    await page.evaluate(() => ({
+      timers: window.pendingTimers?.(),
+      listeners: window.lifeListeners(),
+      sockets: window.liveSockets(),
+    })),
+  ).toEqual({ timers: 0, listeners: 0, sockets: 0 });
+  expect(server.handshakes).toHaveLength(1);
+});
+
+test('enabled: false closes the socket, true opens the same socket again with its channel', async ({
+  page,
+  server,
+}) => {
+  await page.evaluate((url) => window.reactApp.mount(url), server.wsUrl);
+  await expect.poll(() => stateOf(page)).toBe('open');
+  await page.evaluate(() => window.reactApp.setEnabled(false));
+  await expect.poll(() => stateOf(page)).toBe('closed');
+  await server.waitFor(() => server.connections === 0, 'the connection to end');
+  await page.evaluate(() => window.reactApp.setEnabled(true));
+  await expect.poll(() => stateOf(page)).toBe('open');
+  await page.evaluate(() => window.reactApp.chat?.send('back'));
+  await expect(page.locator('#lines li')).toHaveText(['back']);
+  expect(server.handshakes).toHaveLength(2);
+  expect(await page.evaluate(() => window.reactApp.sockets.size)).toBe(1);
+  await page.evaluate(() => window.reactApp.unmount());
+  await expect.poll(() => stateOf(page)).toBe('closed');
+});
