@@ -1,0 +1,333 @@
+/**
+ * Playwright's Page, the part of it our browser specs use, over W3C WebDriver: navigate, evaluate (values and
+ * handles), wait for a condition, init scripts, `page.clock`, page errors, screenshots. A spec written
+ * against that subset runs unchanged in WebKit; anything else fails at once, naming itself (unsupported.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { errors } from '@playwright/test';
+import { WebDriverClock } from './clock.js';
+import { createCodec, type HandleRef } from './codec.js';
+import { WebDriverJSHandle } from './js-handle.js';
+import type { CallRequest, CallResult, PageError } from './page-runtime.js';
+import { BLANK_PATH, CALL, DISPOSE, DRAIN_ERRORS, LOAD, type LoadResult } from './scripts.js';
+import { withUnsupported } from './unsupported.js';
+import { WebDriverError, type WebDriverSession } from './webdriver-session.js';
+
+/** How often page errors are collected while someone listens for them. */
+const ERROR_POLL_MS = 100;
+/** The `polling: 'raf'` of waitForFunction (its default): about one frame. */
+const RAF_POLL_MS = 16;
+
+type PageFunction<A, R> = string | ((arg: A) => R | Promise<R>);
+type Listener = (value: never) => void;
+type PageEvent = 'pageerror' | 'response' | 'close';
+const PAGE_EVENTS: ReadonlySet<string> = new Set<PageEvent>(['pageerror', 'response', 'close']);
+
+/** The main document's response, as `page.on('response')` and `goto()` give it. */
+export class WebDriverResponse {
+  constructor(private readonly loaded: Exclude<LoadResult, { failed: string }>) {}
+  url = (): string => this.loaded.url;
+  status = (): number => this.loaded.status;
+  statusText = (): string => this.loaded.statusText;
+  ok = (): boolean => this.loaded.status >= 200 && this.loaded.status < 300;
+  headers = (): Record<string, string> => Object.fromEntries(this.loaded.headers);
+}
+
+/** Something with `newPage()`, as `page.context()` returns. */
+export interface PageOwner {
+  newPage(): Promise<unknown>;
+}
+
+export class WebDriverPage {
+  readonly clock = new WebDriverClock(this);
+  readonly #session: WebDriverSession;
+  readonly #owner: PageOwner;
+  readonly #onClose: () => Promise<void>;
+  readonly #initScripts: string[] = [];
+  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #codec = createCodec({
+    handleRef: (value) => (value instanceof WebDriverJSHandle ? value.ref : undefined),
+    resolveHandle: () => undefined,
+  });
+  #url = 'about:blank';
+  #closed = false;
+  #errorPoll: NodeJS.Timeout | undefined;
+  /** A collection is running, or a navigation (which a script run meanwhile can stall in WebKitWebDriver). */
+  #busy = 0;
+
+  constructor(session: WebDriverSession, owner: PageOwner, onClose: () => Promise<void>) {
+    this.#session = session;
+    this.#owner = owner;
+    this.#onClose = onClose;
+  }
+
+  url(): string {
+    return this.#url;
+  }
+
+  context(): PageOwner {
+    return this.#owner;
+  }
+
+  isClosed(): boolean {
+    return this.#closed;
+  }
+
+  on(event: string, listener: Listener): this {
+    if (!PAGE_EVENTS.has(event)) {
+      throw new Error(
+        `page.on('${event}') is not supported in the webkit project (test/webdriver/): only ${[...PAGE_EVENTS].join(', ')}`,
+      );
+    }
+    const listeners = this.#listeners.get(event) ?? new Set();
+    listeners.add(listener);
+    this.#listeners.set(event, listeners);
+    this.#updateErrorPoll();
+    return this;
+  }
+
+  addListener = this.on;
+
+  once(event: string, listener: Listener): this {
+    const wrapper = ((value: never) => {
+      this.off(event, wrapper);
+      listener(value);
+    }) as Listener;
+    return this.on(event, wrapper);
+  }
+
+  off(event: string, listener: Listener): this {
+    this.#listeners.get(event)?.delete(listener);
+    this.#updateErrorPoll();
+    return this;
+  }
+
+  removeListener = this.off;
+
+  /** Navigates and waits for the load event; init scripts run before the page's own scripts (scripts.ts). */
+  async goto(url: string): Promise<WebDriverResponse | null> {
+    this.#assertOpen('goto');
+    this.#busy++;
+    try {
+      return await this.#goto(url);
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  async #goto(url: string): Promise<WebDriverResponse | null> {
+    const target = new URL(url);
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+      // No server to write the page from: init scripts run after the load instead of before it.
+      await this.#session.navigate(target.href);
+      this.#url = target.href;
+      for (const source of this.#initScripts) await this.evaluateExpression(source);
+      return null;
+    }
+    await this.#session.navigate(new URL(BLANK_PATH, target).href);
+    const loaded = await this.#session.executeAsync<LoadResult>(LOAD, [target.href, this.#initScripts]);
+    if ('failed' in loaded) throw new Error(`page.goto: ${url}: ${loaded.failed}`);
+    this.#url = loaded.url;
+    this.#reportErrors(loaded.errors);
+    const response = new WebDriverResponse(loaded);
+    this.#emit('response', response);
+    return response;
+  }
+
+  reload(): Promise<WebDriverResponse | null> {
+    return this.goto(this.#url);
+  }
+
+  /** As Playwright's: a function (called with `arg`) or a script, run in every document loaded from now on. */
+  async addInitScript(
+    script: string | { path?: string; content?: string } | ((arg: never) => unknown),
+    arg?: unknown,
+  ) {
+    if (typeof script === 'function') {
+      this.addInitScriptSource(`(${script.toString()})(${arg === undefined ? '' : JSON.stringify(arg)})`);
+    } else if (typeof script === 'string') {
+      this.addInitScriptSource(script);
+    } else {
+      this.addInitScriptSource(script.content ?? readFileSync(script.path ?? '', 'utf8'));
+    }
+  }
+
+  evaluate<R, A>(fn: PageFunction<A, R>, arg?: A): Promise<R> {
+    return this.#evaluate(fn, arg, 'value') as Promise<R>;
+  }
+
+  evaluateHandle<R, A>(fn: PageFunction<A, R>, arg?: A): Promise<WebDriverJSHandle<R>> {
+    return this.#evaluate(fn, arg, 'handle') as Promise<WebDriverJSHandle<R>>;
+  }
+
+  /**
+   * Polls `fn(arg)` from the test (each poll a WebDriver call of about 2 ms) until it returns a truthy value,
+   * and resolves with a handle to it. Polling from outside keeps it independent of the page's timers, which
+   * `page.clock` may have stopped, and lets it survive navigations.
+   */
+  async waitForFunction<R, A>(
+    fn: PageFunction<A, R>,
+    arg?: A,
+    options: { timeout?: number; polling?: number | 'raf' } = {},
+  ): Promise<WebDriverJSHandle<R>> {
+    const timeout = options.timeout ?? 0; // Playwright's default: no timeout of its own
+    const deadline = timeout > 0 ? Date.now() + timeout : Number.POSITIVE_INFINITY;
+    const interval = typeof options.polling === 'number' ? options.polling : RAF_POLL_MS;
+    const request = this.#request(fn, arg, 'truthy-handle');
+    for (;;) {
+      this.#assertOpen('waitForFunction');
+      try {
+        const result = await this.#send(request, 'waitForFunction');
+        if (result !== FALSY) return result as WebDriverJSHandle<R>;
+      } catch (error) {
+        if (!(error instanceof NavigatedError)) throw error;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw new errors.TimeoutError(`page.waitForFunction: Timeout ${timeout}ms exceeded.`);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(interval, left)));
+    }
+  }
+
+  async waitForTimeout(ms: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** A PNG of the viewport, or with `fullPage` of the whole document element. */
+  async screenshot(options: { path?: string; fullPage?: boolean } = {}): Promise<Buffer> {
+    this.#assertOpen('screenshot');
+    let png: Buffer;
+    if (options.fullPage) {
+      const found = await this.#session.command<Record<string, string>>('POST', '/element', {
+        using: 'css selector',
+        value: 'html',
+      });
+      const id = Object.values(found)[0];
+      png = Buffer.from(await this.#session.command<string>('GET', `/element/${id}/screenshot`), 'base64');
+    } else {
+      png = await this.#session.screenshot();
+    }
+    if (options.path) await writeFile(options.path, png);
+    return png;
+  }
+
+  /** Collects the page errors not reported yet (the `pageErrors` fixture calls this before it checks). */
+  async flushPageErrors(): Promise<void> {
+    if (this.#closed) return;
+    const drained = await this.#session.executeSync<PageError[]>(DRAIN_ERRORS).catch(() => []);
+    this.#reportErrors(drained);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flushPageErrors();
+    this.#closed = true;
+    this.#updateErrorPoll();
+    this.#emit('close', this);
+    await this.#onClose();
+  }
+
+  // For the clock and handles (ClockHost, HandleHost).
+
+  addInitScriptSource(source: string): void {
+    this.#initScripts.push(source);
+  }
+
+  evaluateExpression(expression: string): Promise<unknown> {
+    return this.#evaluate(expression, undefined, 'value');
+  }
+
+  evaluateOn(target: HandleRef, source: string, arg: unknown, returns: 'value' | 'handle'): Promise<unknown> {
+    return this.#send({ ...this.#request(source, arg, returns), isFunction: true, target }, 'evaluate');
+  }
+
+  async disposeHandle(ref: HandleRef): Promise<void> {
+    if (this.#closed) return;
+    await this.#session.executeSync(DISPOSE, [ref]).catch(() => {});
+  }
+
+  #evaluate(fn: PageFunction<never, unknown>, arg: unknown, returns: 'value' | 'handle'): Promise<unknown> {
+    this.#assertOpen('evaluate');
+    return this.#send(this.#request(fn, arg, returns), returns === 'value' ? 'evaluate' : 'evaluateHandle');
+  }
+
+  #request(fn: PageFunction<never, unknown>, arg: unknown, returns: CallRequest['returns']): CallRequest {
+    return {
+      source: String(fn),
+      isFunction: typeof fn === 'function',
+      arg: this.#codec.serialize(arg),
+      returns,
+    };
+  }
+
+  /** Runs one call in the page and turns its answer into a value, a handle, {@link FALSY} or an error. */
+  async #send(request: CallRequest, method: string): Promise<unknown> {
+    let result: CallResult | { failed: string };
+    try {
+      result = await this.#session.executeAsync<CallResult | { failed: string }>(CALL, [request]);
+    } catch (error) {
+      if (error instanceof WebDriverError && error.isNavigation) throw new NavigatedError(method);
+      throw error;
+    }
+    if ('failed' in result) throw new Error(`page.${method}: ${result.failed}`);
+    this.#reportErrors(result.errors);
+    switch (result.outcome) {
+      case 'value':
+        return this.#codec.deserialize(result.value);
+      case 'handle':
+        return withUnsupported(new WebDriverJSHandle(this, result.handle), 'jsHandle');
+      case 'falsy':
+        return FALSY;
+      case 'threw':
+        throw Object.assign(new Error(`page.${method}: ${result.error.name}: ${result.error.message}`), {
+          stack: result.error.stack,
+        });
+    }
+  }
+
+  #reportErrors(reported: PageError[]): void {
+    for (const { name, message, stack } of reported) {
+      this.#emit('pageerror', Object.assign(new Error(message), { name, stack }));
+    }
+  }
+
+  #emit(event: PageEvent, value: unknown): void {
+    for (const listener of [...(this.#listeners.get(event) ?? [])]) listener(value as never);
+  }
+
+  /** While anyone listens for page errors, collect them in the background, as Playwright reports them. */
+  #updateErrorPoll(): void {
+    const wanted = !this.#closed && (this.#listeners.get('pageerror')?.size ?? 0) > 0;
+    if (wanted && !this.#errorPoll) {
+      this.#errorPoll = setInterval(() => void this.#pollErrors(), ERROR_POLL_MS);
+      this.#errorPoll.unref();
+    } else if (!wanted && this.#errorPoll) {
+      clearInterval(this.#errorPoll);
+      this.#errorPoll = undefined;
+    }
+  }
+
+  async #pollErrors(): Promise<void> {
+    if (this.#busy > 0) return;
+    this.#busy++;
+    try {
+      await this.flushPageErrors();
+    } finally {
+      this.#busy--;
+    }
+  }
+
+  #assertOpen(method: string): void {
+    if (this.#closed) throw new Error(`page.${method}: Target page, context or browser has been closed`);
+  }
+}
+
+/** waitForFunction's "not yet". */
+const FALSY = Symbol('falsy');
+
+/** The document went away under an evaluation. */
+class NavigatedError extends Error {
+  constructor(method: string) {
+    super(`page.${method}: Execution context was destroyed, most likely because of a navigation`);
+  }
+}
