@@ -9,30 +9,17 @@ import { errors } from '@playwright/test';
 import { WebDriverClock } from './clock.js';
 import { createCodec, type HandleRef } from './codec.js';
 import { WebDriverJSHandle } from './js-handle.js';
+import { PageEvents, WebDriverResponse } from './page-events.js';
 import type { CallRequest, CallResult, PageError } from './page-runtime.js';
 import { BLANK_PATH, CALL, DISPOSE, DRAIN_ERRORS, LOAD, type LoadResult } from './scripts.js';
 import { withUnsupported } from './unsupported.js';
 import { WebDriverError, type WebDriverSession } from './webdriver-session.js';
 
-/** How often page errors are collected while someone listens for them. */
-const ERROR_POLL_MS = 100;
 /** The `polling: 'raf'` of waitForFunction (its default): about one frame. */
 const RAF_POLL_MS = 16;
 
 type PageFunction<A, R> = string | ((arg: A) => R | Promise<R>);
 type Listener = (value: never) => void;
-type PageEvent = 'pageerror' | 'response' | 'close';
-const PAGE_EVENTS: ReadonlySet<string> = new Set<PageEvent>(['pageerror', 'response', 'close']);
-
-/** The main document's response, as `page.on('response')` and `goto()` give it. */
-export class WebDriverResponse {
-  constructor(private readonly loaded: Exclude<LoadResult, { failed: string }>) {}
-  url = (): string => this.loaded.url;
-  status = (): number => this.loaded.status;
-  statusText = (): string => this.loaded.statusText;
-  ok = (): boolean => this.loaded.status >= 200 && this.loaded.status < 300;
-  headers = (): Record<string, string> => Object.fromEntries(this.loaded.headers);
-}
 
 /** Something with `newPage()`, as `page.context()` returns. */
 export interface PageOwner {
@@ -45,14 +32,13 @@ export class WebDriverPage {
   readonly #owner: PageOwner;
   readonly #onClose: () => Promise<void>;
   readonly #initScripts: string[] = [];
-  readonly #listeners = new Map<string, Set<Listener>>();
+  readonly #events = new PageEvents(() => this.#collectErrors());
   readonly #codec = createCodec({
     handleRef: (value) => (value instanceof WebDriverJSHandle ? value.ref : undefined),
     resolveHandle: () => undefined,
   });
   #url = 'about:blank';
   #closed = false;
-  #errorPoll: NodeJS.Timeout | undefined;
   /** A collection is running, or a navigation (which a script run meanwhile can stall in WebKitWebDriver). */
   #busy = 0;
 
@@ -75,31 +61,19 @@ export class WebDriverPage {
   }
 
   on(event: string, listener: Listener): this {
-    if (!PAGE_EVENTS.has(event)) {
-      throw new Error(
-        `page.on('${event}') is not supported in the webkit project (test/webdriver/): only ${[...PAGE_EVENTS].join(', ')}`,
-      );
-    }
-    const listeners = this.#listeners.get(event) ?? new Set();
-    listeners.add(listener);
-    this.#listeners.set(event, listeners);
-    this.#updateErrorPoll();
+    this.#events.on(event, listener);
     return this;
   }
 
   addListener = this.on;
 
   once(event: string, listener: Listener): this {
-    const wrapper = ((value: never) => {
-      this.off(event, wrapper);
-      listener(value);
-    }) as Listener;
-    return this.on(event, wrapper);
+    this.#events.once(event, listener);
+    return this;
   }
 
   off(event: string, listener: Listener): this {
-    this.#listeners.get(event)?.delete(listener);
-    this.#updateErrorPoll();
+    this.#events.off(event, listener);
     return this;
   }
 
@@ -129,9 +103,9 @@ export class WebDriverPage {
     const loaded = await this.#session.executeAsync<LoadResult>(LOAD, [target.href, this.#initScripts]);
     if ('failed' in loaded) throw new Error(`page.goto: ${url}: ${loaded.failed}`);
     this.#url = loaded.url;
-    this.#reportErrors(loaded.errors);
+    this.#events.reportErrors(loaded.errors);
     const response = new WebDriverResponse(loaded);
-    this.#emit('response', response);
+    this.#events.emit('response', response);
     return response;
   }
 
@@ -215,15 +189,15 @@ export class WebDriverPage {
   async flushPageErrors(): Promise<void> {
     if (this.#closed) return;
     const drained = await this.#session.executeSync<PageError[]>(DRAIN_ERRORS).catch(() => []);
-    this.#reportErrors(drained);
+    this.#events.reportErrors(drained);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     await this.flushPageErrors();
     this.#closed = true;
-    this.#updateErrorPoll();
-    this.#emit('close', this);
+    this.#events.stop();
+    this.#events.emit('close', this);
     await this.#onClose();
   }
 
@@ -270,7 +244,7 @@ export class WebDriverPage {
       throw error;
     }
     if ('failed' in result) throw new Error(`page.${method}: ${result.failed}`);
-    this.#reportErrors(result.errors);
+    this.#events.reportErrors(result.errors);
     switch (result.outcome) {
       case 'value':
         return this.#codec.deserialize(result.value);
@@ -285,29 +259,8 @@ export class WebDriverPage {
     }
   }
 
-  #reportErrors(reported: PageError[]): void {
-    for (const { name, message, stack } of reported) {
-      this.#emit('pageerror', Object.assign(new Error(message), { name, stack }));
-    }
-  }
-
-  #emit(event: PageEvent, value: unknown): void {
-    for (const listener of [...(this.#listeners.get(event) ?? [])]) listener(value as never);
-  }
-
-  /** While anyone listens for page errors, collect them in the background, as Playwright reports them. */
-  #updateErrorPoll(): void {
-    const wanted = !this.#closed && (this.#listeners.get('pageerror')?.size ?? 0) > 0;
-    if (wanted && !this.#errorPoll) {
-      this.#errorPoll = setInterval(() => void this.#pollErrors(), ERROR_POLL_MS);
-      this.#errorPoll.unref();
-    } else if (!wanted && this.#errorPoll) {
-      clearInterval(this.#errorPoll);
-      this.#errorPoll = undefined;
-    }
-  }
-
-  async #pollErrors(): Promise<void> {
+  /** The background collection of page errors: skipped while a navigation or another collection runs. */
+  async #collectErrors(): Promise<void> {
     if (this.#busy > 0) return;
     this.#busy++;
     try {
