@@ -8,10 +8,11 @@ import type { Page } from '@playwright/test';
 import { WebDriverContext, WebKitWorker } from './context.js';
 import { WebDriverPage } from './page.js';
 
-/** Worker fixture: the worker's WebKit, stopped with the worker. */
+/** Worker fixture: the worker's WebKit, started before its first test (not on that test's time), stopped with the worker. */
 // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixture's dependencies from this pattern.
 export async function webkitWorker({}, use: (worker: WebKitWorker) => Promise<void>): Promise<void> {
   const worker = new WebKitWorker();
+  await worker.freshBrowser();
   await use(worker);
   await worker.close();
 }

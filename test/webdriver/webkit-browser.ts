@@ -83,8 +83,9 @@ export class WebKitBrowser {
         // Like Playwright: dialogs do not block the page.
         unhandledPromptBehavior: 'dismiss',
       });
-      // No script timeout: WebKit implements it with the page's own setTimeout (WebAutomationSessionProxy.js,
-      // `_execute`), which a test's timer tracking would count and `page.clock` would fire. A script that never
+      // No script timeout: WebKit implements it with the page's own setTimeout (`_execute` in
+      // https://github.com/WebKit/WebKit/blob/main/Source/WebKit/WebProcess/Automation/WebAutomationSessionProxy.js),
+      // which a test's timer tracking (trackTimers) would count and `page.clock` would fire. A script that never
       // answers ends with the test, whose page is then navigated away. Loads: as Playwright's default.
       await session.command('POST', '/timeouts', { script: null, pageLoad: 30_000 });
       const version = String(session.capabilities.browserVersion ?? 'unknown');
