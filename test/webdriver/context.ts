@@ -43,7 +43,10 @@ export class WebDriverContext {
     const browser = await worker.freshBrowser();
     return this.#adopt(
       new WebDriverPage(browser.session, this.#self(), async () => {
-        // Leaving the page closes its sockets before the test's servers stop; the next test resets it anyway.
+        // What one test leaves, the next must not see. Storage and cache are per origin, and every test's
+        // servers have ports of their own; cookies are per host (127.0.0.1 for all), so they go. Leaving the
+        // page closes its sockets before the test's servers stop.
+        await browser.session.command('DELETE', '/cookie').catch(() => {});
         await browser.session.navigate('about:blank').catch(() => {});
       }),
     );

@@ -252,10 +252,12 @@ export class WebDriverPage {
         return withUnsupported(new WebDriverJSHandle(this, result.handle), 'jsHandle');
       case 'falsy':
         return FALSY;
-      case 'threw':
-        throw Object.assign(new Error(`page.${method}: ${result.error.name}: ${result.error.message}`), {
-          stack: result.error.stack,
-        });
+      case 'threw': {
+        const { name, message, stack } = result.error;
+        // The test's stack stays this error's; the page's is its cause.
+        const cause = Object.assign(new Error(message), { name, stack });
+        throw new Error(`page.${method}: ${name}: ${message}`, { cause });
+      }
     }
   }
 
