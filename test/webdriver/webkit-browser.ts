@@ -24,10 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/**
- * Signals the whole process group `xvfb-run` leads (Xvfb, the driver, MiniBrowser and its processes), which
- * may outlive its leader by a moment.
- */
+/** Signals the whole process group `xvfb-run` leads: Xvfb, the driver, MiniBrowser and its processes. */
 function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined) return;
   try {
@@ -107,7 +104,8 @@ export class WebKitBrowser {
       }
       try {
         const response = await fetch(`${base}/status`);
-        if (response.ok) return;
+        // Ours, not another driver that took the port meanwhile: ours would have exited, unable to bind.
+        if (response.ok && child.exitCode === null && child.signalCode === null) return;
       } catch {
         // Not listening yet.
       }
@@ -125,7 +123,6 @@ export class WebKitBrowser {
       const timer = setTimeout(() => signalGroup(this.process, 'SIGKILL'), STOP_TIMEOUT_MS);
       await exited;
       clearTimeout(timer);
-      signalGroup(this.process, 'SIGKILL'); // whatever of the group outlived xvfb-run
       process.off('exit', this.stopOnExit);
     })();
     return this.#stopping;
