@@ -117,9 +117,9 @@ const received = (page: Page, channel: string): Promise<unknown[]> =>
 
 withCompanion(
   'two pages chat; the server cuts every connection; both come back, re-subscribe, and nothing is lost',
-  async ({ page, context, server, companion, published }) => {
+  async ({ page, server, companion, published }) => {
     const url = `ws://127.0.0.1:${companion.port}/`;
-    const other = await context.newPage();
+    const other = await page.context().newPage();
     const otherErrors: Error[] = [];
     other.on('pageerror', (error) => otherErrors.push(error));
     await openLibrary(page, server);

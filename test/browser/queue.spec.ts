@@ -489,5 +489,7 @@ test('the server closes right after the handshake while onOpen runs: the queue i
     [1, 'q2'],
   ]);
   expect(await probe.events('drop')).toEqual([]);
-  expect((await probe.args('close'))[0]).toMatchObject({ code: 1012, willReconnect: true });
+  // Chromium and Firefox report the server's 1012; WebKit, whose answer to it was held, reports 1006.
+  expect((await probe.args('close'))[0]).toMatchObject({ willReconnect: true });
+  expect([1012, 1006]).toContain((await probe.args('close'))[0]!.code);
 });

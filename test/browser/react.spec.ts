@@ -53,6 +53,9 @@ test.beforeEach(async ({ page, server }) => {
 });
 
 const stateOf = (page: import('@playwright/test').Page) => page.evaluate(() => window.reactApp.socket?.state);
+/** The chat lines React rendered (read in the page, so that the spec also runs in WebKit over WebDriver). */
+const lines = (page: import('@playwright/test').Page) =>
+  page.evaluate(() => [...document.querySelectorAll('#lines li')].map((li) => li.textContent));
 
 test('StrictMode mounts twice, the server sees one connection; a channel round-trips and renders; unmount leaves nothing', async ({
   page,
@@ -65,7 +68,7 @@ test('StrictMode mounts twice, the server sees one connection; a channel round-t
 
   await page.waitForFunction(() => window.reactApp.chat !== undefined);
   await page.evaluate(() => window.reactApp.chat?.send('hi'));
-  await expect(page.locator('#lines li')).toHaveText(['hi']);
+  await expect.poll(() => lines(page)).toEqual(['hi']);
   // StrictMode's first channel view was closed before the socket opened: one subscription went out.
   expect(server.messages().filter((m) => m.includes('"subscribe"'))).toEqual([
     '{"type":"subscribe","channel":"chat"}',
@@ -98,7 +101,7 @@ test('enabled: false closes the socket, true opens the same socket again with it
   await page.evaluate(() => window.reactApp.setEnabled(true));
   await expect.poll(() => stateOf(page)).toBe('open');
   await page.evaluate(() => window.reactApp.chat?.send('back'));
-  await expect(page.locator('#lines li')).toHaveText(['back']);
+  await expect.poll(() => lines(page)).toEqual(['back']);
   expect(server.handshakes).toHaveLength(2);
   expect(await page.evaluate(() => window.reactApp.sockets.size)).toBe(1);
   await page.evaluate(() => window.reactApp.unmount());

@@ -80,8 +80,8 @@ const heard = (page: Page): Promise<unknown[]> => page.evaluate(() => window.hea
 
 withCompanion(
   'Mallory is refused user:alice with a typed error and receives none of its messages; Alice does',
-  async ({ page, context, server, companion }) => {
-    const other = await context.newPage();
+  async ({ page, server, companion }) => {
+    const other = await page.context().newPage();
     await openLibrary(page, server);
     await openLibrary(other, server);
     const subscribed: string[] = [];
