@@ -20,6 +20,11 @@ self.onmessage = ({ data }) => {
       self.dispatchEvent(new Event(String(data.value)));
       postMessage({ dispatched: data.value, state: socket.state });
       break;
+    case 'comeOnline': // in one task: the network says it is back, and `online` is fired
+      Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => true });
+      self.dispatchEvent(new Event('online'));
+      postMessage({ cameOnline: socket.state });
+      break;
     case 'stubOnLine': // where the browser's offline emulation does not reach workers (Firefox)
       Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => data.value });
       postMessage({ stubbed: data.value });
