@@ -31,6 +31,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   /** The new connection while `onOpen` runs: v1 requests go out on it at once (onOpen may await them). */
   #opening: DirectSend | undefined;
   #fellBack = false;
+  /** The server welcomed this connection with a new session after a lost one: views hear of it once open. */
+  #lostSession = false;
 
   constructor(
     readonly socket: LayerHost,
@@ -131,9 +133,17 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     return this.#delivery?.greet(send);
   }
 
-  /** A new connection, before the queue flushes: subscribe to every channel still wanted, ahead of the queue. */
+  /**
+   * A new connection, before the queue flushes. Over v1: subscribe to every channel still wanted, ahead of the
+   * queue. Over v2 that was done as the server welcomed the connection; the views now hear of a lost session.
+   */
   connected(send: DirectSend): void {
     this.#opening = undefined;
+    if (this.#delivery?.active) {
+      if (this.#lostSession) this.#subscriptions.gap(undefined, 'session');
+      this.#lostSession = false;
+      return;
+    }
     for (const { channel, since } of this.#subscriptions.wanted()) this.#subscribe(channel, since, send);
   }
 
@@ -201,7 +211,11 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     },
     sessionLost: () => this.#requests.frames(),
     welcomed: (lostSession) => {
-      if (lostSession) this.#subscriptions.gap(undefined, 'session');
+      this.#lostSession = lostSession;
+      return this.#subscriptions.wanted().map(({ channel, since }) => {
+        this.#subscriptions.asked(channel);
+        return { type: 'subscribe', channel, ...(since ? { since } : {}) };
+      });
     },
     fellBack: (frames, error) => {
       if (!this.#fellBack) this.socket.report(error);

@@ -27,8 +27,11 @@ export interface DeliveryHost {
    * requests still waiting for an answer — those the old session acknowledged are re-sent first, as redelivered.
    */
   sessionLost(): SequencedFrame[];
-  /** The server welcomed the connection, and what it lacked has been re-sent; `lostSession` as above. */
-  welcomed(lostSession: boolean): void;
+  /**
+   * The server welcomed the connection (`lostSession` as above): returns the frames this connection needs
+   * first — its subscriptions — which go out right after what is re-sent, before what was waiting.
+   */
+  welcomed(lostSession: boolean): SequencedFrame[];
   /** The connection runs v1 (the server did not answer `hello` with `welcome`); `frames` were waiting for it. */
   fellBack(frames: SequencedFrame[], error: ProtocolFallbackError): void;
 }
@@ -102,9 +105,8 @@ export class Delivery {
    * @returns what became of it (`undefined`: the buffer is full and its policy is `throw`), and its entry.
    */
   send(frame: SequencedFrame): { result: SendResult; entry?: Unacked } | undefined {
-    const kept = this.#buffer.push(frame, this.#nextSeq);
+    const kept = this.#buffer.push(frame);
     if (!kept) return undefined;
-    if (kept.entry) this.#nextSeq++;
     if (kept.dropped.length) this.#host.dropped(kept.dropped, 'overflow');
     if (!kept.entry) return { result: 'dropped' };
     const result = this.#mode === 'v2' && this.#write(kept.entry) ? 'sent' : 'queued';
@@ -151,22 +153,27 @@ export class Delivery {
     this.#mode = 'offline';
     this.#send = undefined;
     this.#settleGreeting = undefined;
-    this.#buffer.unsent();
   }
 
   /** The socket closed for good: what the server never acknowledged is reported. */
   closed(): void {
     this.lost();
-    const left = this.#buffer.acknowledge(Number.POSITIVE_INFINITY);
+    const left = this.#buffer.clear();
     if (left.length) this.#host.dropped(left, 'closed');
   }
 
+  /**
+   * The server answered `hello`. In order, on the wire: what a resumed session lacks of what was written before
+   * (same seqs), then this connection's subscriptions, then what was waiting — after a lost session, everything
+   * again, as redelivered — with new seqs: a subscription comes before what the app sent after opening the
+   * channel.
+   */
   #welcome(frame: Extract<ServerFrame, { type: 'welcome' }>): void {
     this.#helloTimer.clear();
     const previous = this.#session;
     this.#session = frame.session;
     this.#mode = 'v2';
-    // Subscriptions belong to a connection: the layer subscribes afresh on each, so old ones are not re-sent.
+    // Subscriptions belong to a connection: they are asked for afresh on each, never re-sent.
     while (this.#buffer.withdraw(({ frame }) => frame.type === 'subscribe' || frame.type === 'unsubscribe'));
     const lostSession = !frame.resumed && previous !== undefined;
     if (frame.resumed) {
@@ -175,11 +182,14 @@ export class Delivery {
       this.#received = 0;
       this.#nextSeq = 1;
       const buffered = new Set(this.#buffer.entries.map((entry) => entry.frame));
-      const earlier = lostSession ? this.#host.sessionLost().filter((frame) => !buffered.has(frame)) : [];
-      this.#buffer.renumber(() => this.#nextSeq++, earlier);
+      this.#buffer.forgetSeqs(this.#host.sessionLost().filter((frame) => !buffered.has(frame)));
     }
-    for (const entry of this.#buffer.entries) if (!this.#write(entry)) break;
-    this.#host.welcomed(lostSession);
+    const written = this.#buffer.entries.filter((entry) => entry.seq !== undefined);
+    const connection = this.#host.welcomed(lostSession).map((f) => this.#buffer.pushFirst(f));
+    const waiting = this.#buffer.entries.filter(
+      (entry) => entry.seq === undefined && !connection.includes(entry),
+    );
+    for (const entry of [...written, ...connection, ...waiting]) if (!this.#write(entry)) break;
     this.#settle();
   }
 
@@ -202,9 +212,11 @@ export class Delivery {
     if (acked.length) this.#host.acknowledged(acked);
   }
 
+  /** Writes an entry on the connection, giving it its seq first if it has none yet. */
   #write(entry: Unacked): boolean {
-    entry.sent = this.#send?.(entry.text) ?? false;
-    return entry.sent;
+    if (!this.#send) return false;
+    if (entry.seq === undefined) this.#buffer.stamp(entry, this.#nextSeq++);
+    return this.#send(entry.text);
   }
 
   #ack(): void {

@@ -42,7 +42,7 @@ export type GapReason = 'trimmed' | 'epoch' | 'no-history' | 'session' | 'missed
 export type ServerFrame = (
   | { type: 'pong'; id?: number }
   | { type: 'welcome'; v: 2; session: string; resumed: boolean; received: number }
-  | { type: 'ack' }
+  | { type: 'ack'; seq?: number }
   | { type: 'message'; channel: string; data: unknown; seq?: number; offset?: number; epoch?: string }
   | { type: 'response'; id: number; data: unknown; seq?: number }
   | { type: 'response'; id: number; error: WireError; seq?: number }
@@ -165,15 +165,39 @@ function decodeServerBody(frame: Record<string, unknown>): ServerFrame | undefin
   return undefined;
 }
 
+/** A client seq: a safe integer ≥ 1. */
+const isSeq = (value: unknown): value is number => isId(value) && value >= 1;
+
 /** Decodes a frame from a client; undefined when it is not a valid envelope. */
 export function decodeClientFrame(data: string): ClientFrame | undefined {
   const frame = parseObject(data);
   if (!frame) return undefined;
-  const { type, channel, id } = frame;
+  const { type, channel, id, seq } = frame;
   if (type === 'ping' && (id === undefined || isId(id))) return { type, id: id ?? 0 };
-  if (!isString(channel)) return undefined;
-  if (type === 'subscribe' || type === 'unsubscribe') return { type, channel };
-  if (type === 'message') return { type, channel, data: frame.data };
-  if (type === 'request' && isId(id)) return { type, id, channel, data: frame.data };
+  if (type === 'hello') {
+    const { v, session, received } = frame;
+    if (v !== 2 || !isCount(received) || (session !== undefined && !isString(session))) return undefined;
+    return { type, v, received, ...(session === undefined ? {} : { session }) };
+  }
+  if (type === 'ack') return isCount(seq) ? { type, seq } : undefined;
+  if (!isString(channel) || (seq !== undefined && !isSeq(seq))) return undefined;
+  // v2: the sequence number, and whether the frame was re-sent to a new session.
+  const sequenced = {
+    ...(seq === undefined ? {} : { seq }),
+    ...(frame.redelivered === true ? { redelivered: true as const } : {}),
+  };
+  if (type === 'subscribe') {
+    const since = frame.since as Partial<Position> | undefined;
+    if (since !== undefined && !(isCount(since?.offset) && isString(since?.epoch))) return undefined;
+    return {
+      type,
+      channel,
+      ...sequenced,
+      ...(since ? { since: { offset: since.offset!, epoch: since.epoch! } } : {}),
+    };
+  }
+  if (type === 'unsubscribe') return { type, channel, ...sequenced };
+  if (type === 'message') return { type, channel, data: frame.data, ...sequenced };
+  if (type === 'request' && isId(id)) return { type, id, channel, data: frame.data, ...sequenced };
   return undefined;
 }

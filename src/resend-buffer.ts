@@ -4,16 +4,18 @@ import { byteLength } from './send-queue.js';
 
 /** One frame kept until the server acknowledges it. */
 export interface Unacked {
-  /** The frame without `seq` (which changes when a lost session makes the client renumber). */
+  /** The frame without `seq`. */
   readonly frame: SequencedFrame;
-  seq: number;
+  /** Its sequence number, given when it is first written to a connection; undefined until then. */
+  seq: number | undefined;
   /** Re-sent to a new session after the old one was lost: the server cannot know whether it was processed. */
   redelivered: boolean;
-  /** The frame as sent, with its seq: encoded once per seq. */
+  /** The frame as written, with its seq; the bare frame until then. */
   text: string;
   bytes: number;
-  /** Whether it went out on the current connection (else it waits for the next one, after `welcome`). */
-  sent: boolean;
+  /** The bare frame, encoded once (the seq is spliced into it), and its size. */
+  readonly bare: string;
+  readonly bareBytes: number;
 }
 
 /** What {@link ResendBuffer.push} did: the new entry (undefined when it was itself dropped) and what it dropped. */
@@ -24,8 +26,9 @@ export interface Kept {
 
 /**
  * The client's half of "nothing lost" (protocol v2): every sequenced frame from the moment it is sent until the
- * server acknowledges it, in seq order, bounded in count and bytes like the send queue — and like the queue, it
- * never drops a frame without handing it back to be reported.
+ * server acknowledges it — first those written to a connection (with their seq, in seq order), then those still
+ * waiting for one. Bounded in count and bytes like the send queue, and like the queue it never drops a frame
+ * without handing it back to be reported.
  */
 export class ResendBuffer {
   #entries: Unacked[] = [];
@@ -42,22 +45,17 @@ export class ResendBuffer {
     return this.#entries.length;
   }
 
-  /** Their bytes. */
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  /** In seq order. */
+  /** Written ones first, in seq order, then waiting ones. */
   get entries(): readonly Unacked[] {
     return this.#entries;
   }
 
   /**
-   * Keeps a frame under `seq`, making room per the overflow policy (see `SendQueue.push`); undefined, and
+   * Keeps a frame (not yet written), making room per the overflow policy (see `SendQueue.push`); undefined, and
    * nothing changed, when full with policy `throw`.
    */
-  push(frame: SequencedFrame, seq: number): Kept | undefined {
-    const entry = stamp({ frame, seq, redelivered: false, text: '', bytes: 0, sent: false });
+  push(frame: SequencedFrame): Kept | undefined {
+    const entry = waiting(frame, false);
     const fits = (): boolean =>
       this.#entries.length < this.maxMessages && this.#bytes + entry.bytes <= this.maxBytes;
     if (fits()) return this.#add(entry, []);
@@ -69,10 +67,30 @@ export class ResendBuffer {
     return this.#add(entry, dropped);
   }
 
+  /**
+   * Keeps a frame that goes out now, ahead of those still waiting (a subscription on a new connection), beyond
+   * the bounds: the layer's own frames are few, and must not push out what the app sent.
+   */
+  pushFirst(frame: SequencedFrame): Unacked {
+    const entry = waiting(frame, false);
+    const firstWaiting = this.#entries.findIndex((e) => e.seq === undefined);
+    this.#entries.splice(firstWaiting < 0 ? this.#entries.length : firstWaiting, 0, entry);
+    this.#bytes += entry.bytes;
+    return entry;
+  }
+
+  /** Gives an entry its seq as it is written (encoding it with it). */
+  stamp(entry: Unacked, seq: number): void {
+    this.#bytes -= entry.bytes;
+    entry.seq = seq;
+    encoded(entry);
+    this.#bytes += entry.bytes;
+  }
+
   /** The server processed every frame up to `seq`: forgets them and returns them (for confirmations). */
   acknowledge(seq: number): Unacked[] {
     let count = 0;
-    while (count < this.#entries.length && this.#entries[count]!.seq <= seq) count++;
+    while (count < this.#entries.length && (this.#entries[count]!.seq ?? Infinity) <= seq) count++;
     const acked = this.#entries.splice(0, count);
     for (const entry of acked) this.#bytes -= entry.bytes;
     return acked;
@@ -84,30 +102,25 @@ export class ResendBuffer {
     return index < 0 ? undefined : this.#remove(index);
   }
 
-  /** The connection was lost: nothing in the buffer is on the wire any more. */
-  unsent(): void {
-    for (const entry of this.#entries) entry.sent = false;
+  /** Forgets everything, and returns it. */
+  clear(): Unacked[] {
+    const all = this.#entries;
+    this.#entries = [];
+    this.#bytes = 0;
+    return all;
   }
 
   /**
    * The session was lost (`welcome` with `resumed: false`): `earlier` (requests the old session acknowledged
-   * but never answered) and then every frame still here get a new seq from `next()`, in that order, marked
-   * `redelivered` — the new session cannot know whether the old one processed them.
+   * but never answered) and then every frame still here wait again, in that order, to get new seqs as they are
+   * written, marked `redelivered` — the new session cannot know whether the old one processed them.
    */
-  renumber(next: () => number, earlier: readonly SequencedFrame[] = []): void {
-    const before = earlier.map((frame) => ({
-      frame,
-      seq: 0,
-      redelivered: true,
-      text: '',
-      bytes: 0,
-      sent: false,
-    }));
-    this.#entries = [...before, ...this.#entries];
+  forgetSeqs(earlier: readonly SequencedFrame[] = []): void {
+    this.#entries = [...earlier.map((frame) => waiting(frame, true)), ...this.#entries];
     for (const entry of this.#entries) {
-      entry.seq = next();
+      entry.seq = undefined;
       entry.redelivered = true;
-      stamp(entry);
+      encoded(entry);
     }
     this.#bytes = this.#entries.reduce((sum, entry) => sum + entry.bytes, 0);
   }
@@ -125,10 +138,21 @@ export class ResendBuffer {
   }
 }
 
-/** Encodes an entry's frame with its seq (and the redelivered flag). */
-function stamp(entry: Unacked): Unacked {
-  const { frame, seq, redelivered } = entry;
-  entry.text = JSON.stringify(redelivered ? { ...frame, seq, redelivered } : { ...frame, seq });
-  entry.bytes = byteLength(entry.text);
+/** A new entry, waiting for its seq. */
+function waiting(frame: SequencedFrame, redelivered: boolean): Unacked {
+  const bare = JSON.stringify(frame);
+  const bytes = byteLength(bare);
+  return { frame, seq: undefined, redelivered, text: bare, bytes, bare, bareBytes: bytes };
+}
+
+/** Encodes an entry's frame with its seq (and the redelivered flag) once it has one: spliced into the bare JSON. */
+function encoded(entry: Unacked): Unacked {
+  const { bare, seq, redelivered } = entry;
+  entry.text =
+    seq === undefined
+      ? bare
+      : `${bare.slice(0, -1)},"seq":${seq}${redelivered ? ',"redelivered":true' : ''}}`;
+  // What is spliced in is ASCII: the size grows by its length.
+  entry.bytes = entry.bareBytes + entry.text.length - bare.length;
   return entry;
 }

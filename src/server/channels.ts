@@ -3,7 +3,7 @@ import type { Client } from './client.js';
 import type { ServerEmitter } from './emitter.js';
 import { HandlerError, HandlerExistsError } from './errors.js';
 import type { Subscriptions } from './subscriptions.js';
-import type { ChannelHandlers, ChannelMap, ReliableSocketServerEvents } from './types.js';
+import type { ChannelHandlers, ChannelMap, FrameInfo, ReliableSocketServerEvents } from './types.js';
 import type { Work } from './work.js';
 
 /** Handlers as stored: payload and answer types are erased. */
@@ -66,35 +66,35 @@ export class Channels<Out extends ChannelMap> {
     };
   }
 
-  /** Acts on one valid frame from a client. Never throws. */
-  dispatch(client: Client<Out>, frame: ClientFrame): void {
+  /** Acts on one valid frame from a client (after its session, if any, let it through). Never throws. */
+  dispatch(client: Client<Out>, frame: ClientFrame, info: FrameInfo): void {
     switch (frame.type) {
       case 'ping':
         client.sendFrame({ type: 'pong', id: frame.id });
         return;
       case 'subscribe':
-        this.#subscriptions.subscribe(client, frame.channel);
+        this.#subscriptions.subscribe(client, frame.channel, frame.since);
         return;
       case 'unsubscribe':
         this.#subscriptions.unsubscribe(client, frame.channel);
         return;
       case 'message':
-        this.#message(client, frame.channel, frame.data);
+        this.#message(client, frame.channel, frame.data, info);
         return;
       case 'request':
-        this.#request(client, frame.id, frame.channel, frame.data);
+        this.#request(client, frame.id, frame.channel, frame.data, info);
     }
   }
 
-  #message(client: Client<Out>, channel: string, data: unknown): void {
+  #message(client: Client<Out>, channel: string, data: unknown, info: FrameInfo): void {
     const handler = this.#handlers.get(channel)?.message as
-      | ((data: unknown, client: Client<Out>) => unknown)
+      | ((data: unknown, client: Client<Out>, info: FrameInfo) => unknown)
       | undefined;
     if (!handler) return;
     const failed = (error: unknown) =>
       this.#events.emit('error', new HandlerError(channel, client.id, error));
     try {
-      const result = handler(data, client);
+      const result = handler(data, client, info);
       if (isThenable(result)) this.#work.track(Promise.resolve(result).then(undefined, failed));
     } catch (error) {
       failed(error);
@@ -102,23 +102,29 @@ export class Channels<Out extends ChannelMap> {
   }
 
   /** Admits a request (its id is not in flight: the client checked): one too many is answered at once. */
-  #request(client: Client<Out>, id: number, channel: string, data: unknown): void {
+  #request(client: Client<Out>, id: number, channel: string, data: unknown, info: FrameInfo): void {
     if (client.requests.size >= this.#maxPendingRequests) {
       const message = `A client may have ${this.#maxPendingRequests} requests in flight on this server; retry when some are answered.`;
-      client.sendFrame({ type: 'response', id, error: { message, code: 'ERR_TOO_MANY_REQUESTS' } });
+      client.respond({ type: 'response', id, error: { message, code: 'ERR_TOO_MANY_REQUESTS' } });
       return;
     }
     client.requests.add(id);
     // #answer cannot reject short of a bug; if it ever does, it is reported, not left unhandled.
-    const answered = this.#answer(client, id, channel, data)
+    const answered = this.#answer(client, id, channel, data, info)
       .catch((error: unknown) => this.#events.emit('error', new HandlerError(channel, client.id, error)))
       .finally(() => client.requests.delete(id));
     this.#work.track(answered);
   }
 
-  async #answer(client: Client<Out>, id: number, channel: string, data: unknown): Promise<void> {
+  async #answer(
+    client: Client<Out>,
+    id: number,
+    channel: string,
+    data: unknown,
+    info: FrameInfo,
+  ): Promise<void> {
     const handler = this.#handlers.get(channel)?.request as
-      | ((data: unknown, client: Client<Out>) => unknown)
+      | ((data: unknown, client: Client<Out>, info: FrameInfo) => unknown)
       | undefined;
     let response: ServerFrame;
     if (!handler) {
@@ -126,20 +132,19 @@ export class Channels<Out extends ChannelMap> {
       response = { type: 'response', id, error: { message, code: 'ERR_NO_HANDLER' } };
     } else {
       try {
-        response = { type: 'response', id, data: await handler(data, client) };
+        response = { type: 'response', id, data: await handler(data, client, info) };
       } catch (error) {
         response = { type: 'response', id, error: toWireError(error) };
       }
     }
-    let text: string;
     try {
-      text = encode(response);
+      encode(response); // a BigInt or a cycle in the answer throws here, not later on the way out
     } catch (error) {
       this.#events.emit('error', new HandlerError(channel, client.id, error));
       const message = 'The server could not encode its response.';
-      text = encode({ type: 'response', id, error: { message, code: 'ERR_INTERNAL' } });
+      response = { type: 'response', id, error: { message, code: 'ERR_INTERNAL' } };
     }
-    // A client that left meanwhile gets nothing: sendText checks that the connection is still open.
-    client.sendText(text);
+    // A v1 client that left meanwhile gets nothing; a v2 client's session keeps it for when it comes back.
+    client.respond(response);
   }
 }

@@ -3,9 +3,11 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { type ClientFrame, decodeClientFrame, encode, type ServerFrame } from '../protocol.js';
+import type { Publication } from './broker.js';
 import { Flow } from './flow.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedServerOptions } from './options.js';
+import type { Session } from './session.js';
 import type { ChannelMap, ChannelOf, DisconnectInfo, MalformedInfo, ServerClient } from './types.js';
 
 /** What a {@link Client} reports to the server that owns it. Never throws. */
@@ -67,6 +69,13 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   readonly requests = new Set<number>();
   /** The client's subscribe and unsubscribe frames, in order per channel. */
   readonly steps: KeyedQueue;
+  /**
+   * Channels whose missed publications are being replayed to this client (protocol v2): live ones wait here
+   * meanwhile, so that none arrives before the replay or twice.
+   */
+  readonly replaying = new Map<string, Publication[]>();
+  /** The client's session, once it said `hello` (protocol v2). */
+  v2: Session | undefined;
   readonly #ws: WebSocket;
   readonly #host: ClientHost<Out>;
   readonly #limits: ClientLimits;
@@ -87,6 +96,8 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
 
   constructor(
     readonly id: number,
+    /** Unique across every node sharing the broker: how a publication says which client it skips. */
+    readonly key: string,
     readonly request: IncomingMessage,
     readonly data: unknown,
     ws: WebSocket,
@@ -120,12 +131,24 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     return this.#subscriptions;
   }
 
+  get session(): string | undefined {
+    return this.v2?.id;
+  }
+
   get state(): ClientState {
     return this.#state;
   }
 
   send<C extends ChannelOf<Out>>(channel: C, data: Out[C]): boolean {
-    return this.sendText(encode({ type: 'message', channel, data }));
+    return this.respond({ type: 'message', channel, data });
+  }
+
+  /**
+   * Sends a frame meant for this client alone (a response, a direct message): through its session when it has
+   * one (kept until acknowledged, re-sent when it resumes — also after this connection ended), else as is.
+   */
+  respond(frame: ServerFrame): boolean {
+    return this.v2 ? this.v2.send(frame) : this.sendFrame(frame);
   }
 
   unsubscribe(channel: string, reason = ''): boolean {
@@ -250,5 +273,7 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     const info = this.#closedWith ?? { code, reason };
     this.#host.ended(this, { ...info, wasClean: code !== 1006, error: this.#error });
     this.#subscriptions.clear();
+    this.replaying.clear();
+    this.v2?.ended();
   }
 }

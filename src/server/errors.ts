@@ -31,7 +31,8 @@ export type ServerErrorCode =
   | 'ERR_CAN_SUBSCRIBE'
   | 'ERR_HANDLER'
   | 'ERR_LISTENER'
-  | 'ERR_HANDLER_EXISTS';
+  | 'ERR_HANDLER_EXISTS'
+  | 'ERR_BROKER';
 
 /**
  * Base class of every error the companion server throws, rejects with or emits as `error`.
@@ -147,5 +148,19 @@ export class HandlerExistsError extends ReliableSocketServerError {
       'ERR_HANDLER_EXISTS',
       `Channel "${channel}" already has handlers. Call the function the first handle() returned to remove them, then handle() again.`,
     );
+  }
+}
+
+/**
+ * Emitted as `error` when the broker (channel history, fan-out, sessions) failed an operation — with the Redis
+ * broker, Redis was unreachable, say. The server carries on; the cause says what failed. Clients find out
+ * through the protocol: a publication that never got an offset is missing from every history (their `gap`),
+ * a session that cannot be found is a new one (`resumed: false`).
+ */
+export class BrokerError extends ReliableSocketServerError {
+  override name = 'BrokerError';
+
+  constructor(cause: unknown) {
+    super('ERR_BROKER', 'The broker failed; see the cause.', { cause });
   }
 }

@@ -1,7 +1,9 @@
 // Entry point of `reliable-socket/server` (Node only): the companion server, on top of `ws`.
-export type { WireError } from '../protocol.js';
+export type { Position, WireError } from '../protocol.js';
+export type { Broker, HistoryLimits, Publication, Recovery, SessionRecord } from './broker.js';
 export {
   AuthorizeError,
+  BrokerError,
   CanSubscribeError,
   HandlerError,
   HandlerExistsError,
@@ -11,7 +13,8 @@ export {
   type ServerErrorCode,
   type WireErrorCode,
 } from './errors.js';
-export type { RateLimit, ReliableSocketServerOptions } from './options.js';
+export { MemoryBroker } from './memory-broker.js';
+export type { HistoryOption, RateLimit, ReliableSocketServerOptions } from './options.js';
 export type { AllowedOrigins } from './origin.js';
 export { ReliableSocketServer } from './server.js';
 export type {
@@ -20,8 +23,10 @@ export type {
   ChannelMap,
   ChannelOf,
   DisconnectInfo,
+  FrameInfo,
   MalformedInfo,
   PayloadOf,
+  Published,
   PublishOptions,
   ReliableSocketServerEvents,
   ServerClient,

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type https from 'node:https';
 import { type Check, fail, fn, group, num, optional, orInfinity, text } from '../check.js';
 import { MAX_TIMER_MS } from '../timer.js';
+import type { Broker, HistoryLimits } from './broker.js';
 import { type AllowedOrigins, isOrigin } from './origin.js';
 import type { AuthorizeResult, ChannelMap, ServerClient } from './types.js';
 
@@ -155,7 +156,35 @@ export interface ReliableSocketServerOptions<
    * @default 5000
    */
   drainTimeoutMs?: number | undefined;
+  /**
+   * Where channel history, fan-out and sessions live (protocol v2, PROTOCOL.md). The default keeps them in this
+   * process's memory, and `close()` closes it; pass a shared one (`reliable-socket/server/redis`) to run several
+   * nodes — the server then leaves it open at `close()`.
+   * @default a new MemoryBroker
+   */
+  broker?: Broker | undefined;
+  /**
+   * How much of each channel's publications is kept, so that a client that reconnects gets what it missed
+   * (protocol v2): bounds by count, bytes and age — an object for every channel, or a function of the channel
+   * name; `false` keeps none (a reconnecting client then gets a `gap`).
+   * @default { maxMessages: 100, maxBytes: 1048576, maxAgeMs: 120000 } for every channel
+   */
+  history?: HistoryOption | undefined;
+  /**
+   * How long a session outlives its connection, in milliseconds: a client that reconnects within it resumes
+   * (what it sent is handled once, what was sent to it is re-sent); later, it starts a new session.
+   * @default 120000
+   */
+  sessionTtlMs?: number | undefined;
 }
+
+/** Bounds of a channel's history (see {@link ReliableSocketServerOptions.history}); each field has its default. */
+export type HistoryOption =
+  | Partial<HistoryLimits>
+  | false
+  | ((channel: string) => Partial<HistoryLimits> | false);
+
+const HISTORY_DEFAULTS: HistoryLimits = { maxMessages: 100, maxBytes: 1024 * 1024, maxAgeMs: 120_000 };
 
 /** A {@link RateLimit} with its defaults filled in. */
 export interface ResolvedRateLimit {
@@ -182,6 +211,10 @@ export interface ResolvedServerOptions {
   maxMalformedFrames: number;
   closeTimeoutMs: number;
   drainTimeoutMs: number;
+  broker: Broker | undefined;
+  /** The history bounds of a channel, checked; `false` for none. */
+  history: (channel: string) => HistoryLimits | false;
+  sessionTtlMs: number;
 }
 
 /** The options as checked, before the rules that involve two of them. */
@@ -218,6 +251,39 @@ const origins: Check<AllowedOrigins> = (value, path) => {
   return list as string[];
 };
 
+const limits = (value: unknown, path: string): HistoryLimits | false =>
+  value === false
+    ? false
+    : group<HistoryLimits>(
+        value,
+        path,
+        {
+          maxMessages: num(HISTORY_DEFAULTS.maxMessages, 0, 2 ** 32, true),
+          maxBytes: num(HISTORY_DEFAULTS.maxBytes, 0, 2 ** 40, true),
+          maxAgeMs: num(HISTORY_DEFAULTS.maxAgeMs, 0, MAX_TIMER_MS, true),
+        },
+        'false, an object of limits, or a function of the channel name',
+      );
+
+/** Checks `history`: a function's answer is checked when it is given, per channel (a bad one means no history). */
+const history: Check<(channel: string) => HistoryLimits | false> = (value, path) => {
+  if (typeof value !== 'function') {
+    const fixed = limits(value, path);
+    return () => fixed;
+  }
+  return (channel) => limits((value as (channel: string) => unknown)(channel), `${path}("${channel}")`);
+};
+
+const isBroker: Check<Broker | undefined> = (value, path) => {
+  const methods = ['publish', 'subscribe', 'position', 'recover', 'attach', 'detach', 'send', 'close'];
+  if (
+    value !== undefined &&
+    !methods.every((m) => typeof (value as Record<string, unknown>)?.[m] === 'function')
+  )
+    fail(TypeError, path, `a Broker (an object with ${methods.join(', ')}…)`, value);
+  return value as Broker | undefined;
+};
+
 const rate: Check<ResolvedRateLimit | false> = (value, path) =>
   value === false
     ? false
@@ -249,6 +315,9 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     maxMalformedFrames: orInfinity(num(10, 0, 2 ** 32, true)),
     closeTimeoutMs: num(1000, 0, MAX_TIMER_MS, true),
     drainTimeoutMs: num(5000, 0, MAX_TIMER_MS, true),
+    broker: isBroker,
+    history,
+    sessionTtlMs: num(120_000, 0, MAX_TIMER_MS, true),
   });
   if ((o.server === undefined) === (o.port === undefined)) {
     throw new TypeError(

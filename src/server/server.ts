@@ -1,29 +1,37 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
+import type { ClientFrame } from '../protocol.js';
+import type { Broker } from './broker.js';
 import { Channels } from './channels.js';
 import { Client, type ClientHost } from './client.js';
 import { ServerEmitter } from './emitter.js';
-import type { ListenError } from './errors.js';
+import { BrokerError, type ListenError } from './errors.js';
 import { Handshakes } from './handshake.js';
+import { MemoryBroker, randomId } from './memory-broker.js';
 import {
   type ReliableSocketServerOptions,
   type ResolvedServerOptions,
   resolveServerOptions,
 } from './options.js';
 import { closeOwnServer, createOwnServer, listen } from './own-http-server.js';
+import { Session } from './session.js';
 import { Subscriptions } from './subscriptions.js';
 import type {
   ChannelHandlers,
   ChannelMap,
   ChannelOf,
   PayloadOf,
+  Published,
   PublishOptions,
   ReliableSocketServerEvents,
   ServerClient,
   ServerState,
 } from './types.js';
 import { Work } from './work.js';
+
+/** A frame handled for the first time (all of v1's, and v2's but those re-sent to a new session). */
+const FIRST_DELIVERY = { redelivered: false } as const;
 
 /**
  * The companion server of `reliable-socket`, on top of `ws`: answers heartbeats, decides and tracks each
@@ -64,6 +72,9 @@ export class ReliableSocketServer<
   readonly #subscriptions: Subscriptions<Out>;
   readonly #channels: Channels<Out>;
   readonly #clients = new Set<Client<Out>>();
+  readonly #broker: Broker;
+  /** Makes client keys unique across every node sharing the broker. */
+  readonly #node = randomId();
   /** The protocol-ping sweep, cleared by `close()`; undefined when pings are disabled. */
   readonly #pinger: NodeJS.Timeout | undefined;
   #state: ServerState = 'open';
@@ -77,7 +88,8 @@ export class ReliableSocketServer<
   constructor(options: ReliableSocketServerOptions<Out, ClientData>) {
     this.#options = resolveServerOptions(options);
     const { server, listen: address, pingIntervalMs } = this.#options;
-    this.#subscriptions = new Subscriptions(this.#events, this.#options);
+    this.#broker = this.#options.broker ?? new MemoryBroker();
+    this.#subscriptions = new Subscriptions(this.#events, this.#options, this.#broker);
     this.#channels = new Channels(
       this.#events,
       this.#subscriptions,
@@ -139,22 +151,31 @@ export class ReliableSocketServer<
   }
 
   /**
-   * Sends a `message` frame on `channel` to every client subscribed to it (but `options.except`). The data is
-   * encoded once. A client whose outgoing buffer it would take past `maxBufferedBytes` does not get it: that
-   * client is closed with 1013.
-   * @returns how many clients it was handed to.
+   * Publishes `data` on `channel`: the broker gives it the channel's next offset and keeps it in the channel's
+   * history (`history` option), and every node sharing the broker sends it to its clients subscribed to the
+   * channel (but `options.except`), in one order for all. The data is encoded once (`undefined` is sent as
+   * `null`). A client whose outgoing buffer it would take past `maxBufferedBytes` does not get it: that client
+   * is closed with 1013 — and gets it from the history when it resumes.
+   * @returns where the publication went in the channel's history (offset 0 without history). It rejects when
+   *   the broker fails — also reported as an `error` event ({@link BrokerError}), so it may go unawaited.
    * @throws TypeError when `data` cannot be encoded as JSON, or `channel` is not a non-empty string.
    */
   publish<C extends ChannelOf<Out>>(
     channel: C,
     data: Out[C],
     options?: PublishOptions<Out, ClientData>,
-  ): number {
+  ): Promise<Published> {
     if (typeof channel !== 'string' || channel === '')
       throw new TypeError(
         `reliable-socket/server: publish() needs a non-empty channel name, got ${String(channel)}`,
       );
-    return this.#subscriptions.publish(channel, data, options?.except as ServerClient<Out> | undefined);
+    const json = JSON.stringify(data) ?? 'null';
+    const except = (options?.except as Client<Out> | undefined)?.key;
+    const published = this.#broker
+      .publish(channel, json, this.#options.history(channel), except)
+      .then(({ offset, epoch }) => ({ offset, epoch }));
+    published.catch((error: unknown) => this.#events.emit('error', new BrokerError(error)));
+    return published;
   }
 
   /** Calls `listener` on every `event` until the returned function is called. */
@@ -192,17 +213,38 @@ export class ReliableSocketServer<
     const clients = [...this.#clients];
     for (const client of clients) client.close(1012, 'service restart');
     await Promise.all(clients.map((client) => client.ended));
+    if (!this.#options.broker) await this.#broker.close();
     if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
   }
 
   #accept(ws: WebSocket, request: http.IncomingMessage, data: unknown): void {
-    const client = new Client<Out>(++this.#lastId, request, data, ws, this.#clientHost, this.#options);
+    const id = ++this.#lastId;
+    const key = `${this.#node}.${id}`;
+    const client = new Client<Out>(id, key, request, data, ws, this.#clientHost, this.#options);
     this.#clients.add(client);
     this.#events.emit('connection', client);
   }
 
+  /** Starts a client's session (protocol v2) on its `hello`. */
+  #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session {
+    const limits = { maxBytes: this.#options.maxBufferedBytes, ttlMs: this.#options.sessionTtlMs };
+    const host = {
+      sendText: (text: string) => client.sendText(text),
+      handle: (frame: ClientFrame, redelivered: boolean) =>
+        this.#channels.dispatch(client, frame, { redelivered }),
+      malformed: (frame: ClientFrame, why: string) => client.malformed(JSON.stringify(frame), why),
+      overBudget: () => client.close(1013, 'too much unacknowledged'),
+      failed: (error: BrokerError) => this.#events.emit('error', error),
+    };
+    return new Session(this.#broker, host, limits, hello);
+  }
+
   readonly #clientHost: ClientHost<Out> = {
-    frame: (client, frame) => this.#channels.dispatch(client, frame),
+    frame: (client, frame) => {
+      if (client.v2) client.v2.receive(frame);
+      else if (frame.type === 'hello') client.v2 = this.#session(client, frame);
+      else this.#channels.dispatch(client, frame, FIRST_DELIVERY);
+    },
     malformed: (client, info) => this.#events.emit('malformed', client, info),
     unsubscribe: (client, channel, reason) => this.#subscriptions.end(client, channel, reason),
     track: (work) => this.#work.track(work),

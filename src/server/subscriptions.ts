@@ -1,9 +1,11 @@
-import { encode, type WireError } from '../protocol.js';
+import type { Position, ServerFrame, WireError } from '../protocol.js';
+import type { Broker } from './broker.js';
 import type { Client } from './client.js';
 import type { ServerEmitter } from './emitter.js';
-import { CanSubscribeError, type WireErrorCode } from './errors.js';
+import { BrokerError, CanSubscribeError, type WireErrorCode } from './errors.js';
+import { FanOut, publicationFrame } from './fan-out.js';
 import type { ResolvedServerOptions } from './options.js';
-import type { ChannelMap, ReliableSocketServerEvents, ServerClient } from './types.js';
+import type { ChannelMap, ReliableSocketServerEvents } from './types.js';
 
 const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
@@ -12,24 +14,32 @@ const refusal = (code: WireErrorCode, message: string): WireError => ({ message,
 
 /**
  * Who is subscribed to what: decides each subscribe (limits, then `canSubscribe`) and replies to it, in the
- * order of the client's frames per channel even when `canSubscribe` is asynchronous; keeps the index
- * (channel → clients) that `publish()` reads; ends subscriptions the server takes away.
+ * order of the client's frames per channel even when `canSubscribe` is asynchronous; for a v2 client, replays
+ * what it missed `since` its position before the reply (or says why it cannot); hands the subscribers to
+ * {@link FanOut}; ends subscriptions the server takes away.
  */
 export class Subscriptions<Out extends ChannelMap> {
-  readonly #index = new Map<string, Set<Client<Out>>>();
   readonly #events: ServerEmitter<ReliableSocketServerEvents<Out>>;
   readonly #options: Pick<
     ResolvedServerOptions,
-    'canSubscribe' | 'maxSubscriptions' | 'maxChannelNameLength' | 'maxPendingRequests'
+    'canSubscribe' | 'maxSubscriptions' | 'maxChannelNameLength' | 'maxPendingRequests' | 'history'
   >;
+  readonly #broker: Broker;
+  readonly #fanOut: FanOut<Out>;
 
-  constructor(events: ServerEmitter<ReliableSocketServerEvents<Out>>, options: ResolvedServerOptions) {
+  constructor(
+    events: ServerEmitter<ReliableSocketServerEvents<Out>>,
+    options: ResolvedServerOptions,
+    broker: Broker,
+  ) {
     this.#events = events;
     this.#options = options;
+    this.#broker = broker;
+    this.#fanOut = new FanOut(broker, (error) => this.#events.emit('error', new BrokerError(error)));
   }
 
-  /** A client's `subscribe` frame. */
-  subscribe(client: Client<Out>, channel: string): void {
+  /** A client's `subscribe` frame; `since` is where a v2 client's history of the channel stands. */
+  subscribe(client: Client<Out>, channel: string, since?: Position): void {
     const { maxChannelNameLength, maxSubscriptions } = this.#options;
     // Checked at once: a name that long, or one channel too many, is refused however the steps before it end.
     if (channel.length > maxChannelNameLength) {
@@ -43,7 +53,7 @@ export class Subscriptions<Out extends ChannelMap> {
       this.#reply(client, channel, refusal('ERR_TOO_MANY_SUBSCRIPTIONS', message));
       return;
     }
-    this.#step(client, channel, () => this.#decide(client, channel));
+    this.#step(client, channel, () => this.#decide(client, channel, since));
   }
 
   /** A client's `unsubscribe` frame: no reply. */
@@ -54,26 +64,16 @@ export class Subscriptions<Out extends ChannelMap> {
   /** Ends a subscription, telling the client when `reason` is given; whether there was one. */
   end(client: Client<Out>, channel: string, reason?: string): boolean {
     if (!client.unsubscribed(channel)) return false;
-    this.#unindex(client, channel);
+    this.#fanOut.remove(client, channel);
+    client.replaying.delete(channel);
     if (reason !== undefined) client.sendFrame({ type: 'unsubscribed', channel, reason });
     this.#events.emit('unsubscribe', client, channel);
     return true;
   }
 
-  /** Sends a `message` frame to every subscriber of `channel` but `except`; returns how many got it. */
-  publish(channel: string, data: unknown, except?: ServerClient<Out>): number {
-    const subscribers = this.#index.get(channel);
-    if (!subscribers) return 0;
-    const text = encode({ type: 'message', channel, data });
-    const bytes = Buffer.byteLength(text);
-    let count = 0;
-    for (const client of subscribers) if (client !== except && client.sendText(text, bytes)) count++;
-    return count;
-  }
-
   /** Forgets a client that has gone (its own subscription set is cleared by the client). */
   drop(client: Client<Out>): void {
-    for (const channel of client.subscriptions) this.#unindex(client, channel);
+    for (const channel of client.subscriptions) this.#fanOut.remove(client, channel);
   }
 
   /** Runs a subscription step in the client's order for that channel; too many waiting is a 1008. */
@@ -82,7 +82,7 @@ export class Subscriptions<Out extends ChannelMap> {
   }
 
   /** Decides a subscribe: answered now when `canSubscribe` is synchronous, later when it is not. */
-  #decide(client: Client<Out>, channel: string): void | Promise<void> {
+  #decide(client: Client<Out>, channel: string, since: Position | undefined): void | Promise<void> {
     if (client.subscriptions.has(channel)) return this.#reply(client, channel);
     const { canSubscribe } = this.#options;
     let verdict: unknown = true;
@@ -91,14 +91,14 @@ export class Subscriptions<Out extends ChannelMap> {
     } catch (error) {
       return this.#failed(client, channel, error);
     }
-    if (!isThenable(verdict)) return this.#settle(client, channel, verdict);
+    if (!isThenable(verdict)) return this.#settle(client, channel, verdict, since);
     return Promise.resolve(verdict).then(
-      (answer) => this.#settle(client, channel, answer),
+      (answer) => this.#settle(client, channel, answer, since),
       (error: unknown) => this.#failed(client, channel, error),
     );
   }
 
-  #settle(client: Client<Out>, channel: string, verdict: unknown): void {
+  #settle(client: Client<Out>, channel: string, verdict: unknown, since?: Position): void | Promise<void> {
     // A client that left meanwhile must not come back into the index.
     if (client.state === 'closed') return;
     if (verdict !== true) {
@@ -112,11 +112,50 @@ export class Subscriptions<Out extends ChannelMap> {
       this.#reply(client, channel, refusal('ERR_TOO_MANY_SUBSCRIPTIONS', message));
       return;
     }
-    const added = client.subscribed(channel);
-    if (added) this.#indexOf(channel).add(client);
-    // The reply goes out before listeners run: one that calls client.unsubscribe() must be heard after it.
-    this.#reply(client, channel);
-    if (added) this.#events.emit('subscribe', client, channel);
+    if (!client.subscribed(channel)) return this.#reply(client, channel);
+    if (client.v2 && this.#options.history(channel)) return this.#recover(client, channel, since);
+    this.#fanOut.add(client, channel);
+    this.#subscribed(client, channel, { type: 'subscribed', channel });
+  }
+
+  /**
+   * Subscribes a v2 client to a channel with history: publications wait while what it missed `since` its
+   * position is replayed (or, without `since`, while the channel's position is read), then the reply says where
+   * the channel stands — and whether the replay was complete — and the waiting publications follow, none twice.
+   */
+  async #recover(client: Client<Out>, channel: string, since: Position | undefined): Promise<void> {
+    const waiting: Parameters<typeof publicationFrame>[0][] = [];
+    client.replaying.set(channel, waiting);
+    let reply: Extract<ServerFrame, { type: 'subscribed' }> = { type: 'subscribed', channel };
+    try {
+      await this.#fanOut.add(client, channel); // publications reach this node from now on: they wait
+      const recovery = since ? await this.#broker.recover(channel, since) : undefined;
+      const { offset, epoch } = recovery?.position ?? (await this.#broker.position(channel));
+      reply = { ...reply, offset, epoch };
+      if (recovery?.recovered) {
+        for (const publication of recovery.publications) client.sendText(publicationFrame(publication, true));
+        reply.recovered = true;
+      } else if (recovery) Object.assign(reply, { recovered: false, reason: recovery.reason });
+    } catch (error) {
+      this.#events.emit('error', new BrokerError(error));
+    }
+    if (client.replaying.get(channel) !== waiting) return; // unsubscribed or gone meanwhile
+    client.replaying.delete(channel);
+    // Without `since`, the subscription starts where this node started to receive the channel: what waits was
+    // published after that (the client's own messages sent right after subscribing, say), none of it twice.
+    const first = waiting[0]?.offset;
+    if (!since && reply.offset !== undefined && first !== undefined && first <= reply.offset)
+      reply.offset = first - 1;
+    const { offset = -1 } = reply;
+    this.#subscribed(client, channel, reply);
+    for (const publication of waiting)
+      if (publication.offset > offset) client.sendText(publicationFrame(publication, true));
+  }
+
+  /** Replies to an accepted subscribe, then tells listeners (one that ends it is heard after the reply). */
+  #subscribed(client: Client<Out>, channel: string, reply: ServerFrame): void {
+    client.sendFrame(reply);
+    this.#events.emit('subscribe', client, channel);
   }
 
   #failed(client: Client<Out>, channel: string, error: unknown): void {
@@ -127,17 +166,5 @@ export class Subscriptions<Out extends ChannelMap> {
 
   #reply(client: Client<Out>, channel: string, error?: WireError): void {
     client.sendFrame(error ? { type: 'subscribed', channel, error } : { type: 'subscribed', channel });
-  }
-
-  #indexOf(channel: string): Set<Client<Out>> {
-    const subscribers = this.#index.get(channel) ?? new Set();
-    this.#index.set(channel, subscribers);
-    return subscribers;
-  }
-
-  #unindex(client: Client<Out>, channel: string): void {
-    const subscribers = this.#index.get(channel);
-    // An empty set is dropped, so per-user or per-room channels do not pile up.
-    if (subscribers?.delete(client) && subscribers.size === 0) this.#index.delete(channel);
   }
 }

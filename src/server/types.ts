@@ -26,12 +26,18 @@ export interface ServerClient<Out extends ChannelMap = Record<string, unknown>, 
   readonly request: IncomingMessage;
   /** What `authorize` accepted the client with (`{ data }`); undefined when it answered `true` or there is none. */
   readonly data: ClientData;
+  /**
+   * The client's session (protocol v2): what outlives this connection — a reconnecting client resumes it,
+   * on this node or another sharing the broker. Undefined for a client speaking v1.
+   */
+  readonly session: string | undefined;
   /** Channels the client is subscribed to, in the order it subscribed; emptied after `disconnect`. */
   readonly subscriptions: ReadonlySet<string>;
   /**
-   * Sends a `message` frame on `channel` to this client alone, whether it is subscribed or not.
-   * @returns whether the frame was handed to the socket: false once the client is closing or gone, or when
-   *   the frame would take it past `maxBufferedBytes` (the client is then closed with 1013).
+   * Sends a `message` frame on `channel` to this client alone, whether it is subscribed or not. To a client with
+   * a session (protocol v2) it is kept until the client acknowledges it, and re-sent if the client reconnects.
+   * @returns whether the frame was taken: false once the client is closing or gone (v1) or its session has
+   *   ended, or when the frame would take it past `maxBufferedBytes` (the client is then closed with 1013).
    * @throws TypeError when `data` cannot be encoded as JSON (a BigInt, a cycle).
    */
   send<C extends ChannelOf<Out>>(channel: C, data: Out[C]): boolean;
@@ -72,7 +78,7 @@ export interface ChannelHandlers<
    * it returns is ignored, except that a returned promise that rejects is reported like a throw: as an `error`
    * event (a {@link HandlerError}). The client hears nothing either way.
    */
-  message?: ((data: Data, client: ServerClient<Out, ClientData>) => unknown) | undefined;
+  message?: ((data: Data, client: ServerClient<Out, ClientData>, info: FrameInfo) => unknown) | undefined;
   /**
    * Answers each `request` frame on the channel: the value (or the promise's value) is sent back as the
    * response's `data`. A throw or rejection is sent back as the response's `error`, with the error's `message`
@@ -80,7 +86,26 @@ export interface ChannelHandlers<
    * handled concurrently (up to `maxPendingRequests` per client): responses go out in the order the handlers
    * finish. Without it, requests are answered with an `ERR_NO_HANDLER` error.
    */
-  request?: ((data: Data, client: ServerClient<Out, ClientData>) => Answer | Promise<Answer>) | undefined;
+  request?:
+    | ((data: Data, client: ServerClient<Out, ClientData>, info: FrameInfo) => Answer | Promise<Answer>)
+    | undefined;
+}
+
+/** What a handler is told about the frame it handles, beside its payload. */
+export interface FrameInfo {
+  /**
+   * The client sent this frame again to a new session after its old one was lost (the server restarted
+   * without shared state, or the session expired): the old one may or may not have handled it. Handle it
+   * idempotently, or check. Always false for a frame the server knows it has not seen (protocol v2 resends of
+   * a resumed session are deduplicated and never reach a handler twice).
+   */
+  redelivered: boolean;
+}
+
+/** Where a publication went in its channel's history: `offset` 0 when the channel keeps none. */
+export interface Published {
+  offset: number;
+  epoch: string;
 }
 
 /** How a client's connection ended. */

@@ -39,7 +39,13 @@ async function publish(
   let published = 0;
   let delivered = 0;
   while (published * bytes < total) {
-    for (let i = 0; i < 100; i++, published++) delivered += server.publish(channel, data);
+    for (let i = 0; i < 100; i++, published++) {
+      void server.publish(channel, data); // the in-memory broker hands it out before this returns
+      delivered += [...server.clients].filter(
+        (client) =>
+          client.subscriptions.has(channel) && /** @type {{ state?: string }} */ (client).state === 'open',
+      ).length;
+    }
     sample();
     await new Promise((resolve) => setImmediate(resolve));
   }

@@ -26,11 +26,11 @@ test.describe('the protocol', () => {
       '2 other',
     ]);
 
-    expect(server.publish('news', { n: 1 })).toBe(2);
-    expect(server.publish('news', { n: 2 }, { except: clientA! })).toBe(1);
-    expect(server.publish('nobody', 0)).toBe(0);
+    await server.publish('news', { n: 1 });
+    await server.publish('news', { n: 2 }, { except: clientA! });
+    await server.publish('nobody', 0);
     // Frames arrive in order: once this last one is in, nothing else is coming.
-    expect(server.publish('other', 'last')).toBe(1);
+    await server.publish('other', 'last');
     await b.frame({ type: 'message', channel: 'other' });
     await a.barrier();
     await c.barrier();
@@ -43,12 +43,17 @@ test.describe('the protocol', () => {
     await a.barrier();
     expect(named('unsubscribe').map(([client, channel]) => `${client.id} ${channel}`)).toEqual(['1 news']);
     expect(clientA!.subscriptions.size).toBe(0);
-    expect(server.publish('news', { n: 3 })).toBe(1);
+    await server.publish('news', { n: 3 });
+    await Promise.all([a.barrier(), c.barrier()]);
+    expect(c.of('message').map((f) => f.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect(a.of('message')).toHaveLength(1);
 
     // Subscriptions die with the connection.
     c.ws.close();
     await expect.poll(() => named('disconnect').length).toBe(1);
-    expect(server.publish('news', { n: 4 })).toBe(0);
+    await server.publish('news', { n: 4 });
+    await a.barrier();
+    expect(a.of('message')).toHaveLength(1);
   });
 
   test('subscriptions end with their connection: a new one starts with none', async ({ kit }) => {
@@ -59,9 +64,10 @@ test.describe('the protocol', () => {
     first.ws.close();
     await expect.poll(() => server.clients.size).toBe(0);
     const second = await kit.connect(url);
-    expect(server.publish('news', 1)).toBe(0);
+    await server.publish('news', 1);
     expect([...[...server.clients][0]!.subscriptions]).toEqual([]);
     await second.barrier();
+    expect(second.of('message')).toEqual([]);
   });
 
   test('client.send() reaches that client alone, subscribed or not', async ({ kit }) => {
@@ -279,8 +285,8 @@ test.describe('the protocol', () => {
     // @ts-expect-error: a channel In does not name
     server.handle('nope', {});
     // @ts-expect-error: ticks carry numbers
-    server.publish('ticks', 'x');
-    expect(server.publish('ticks', 1)).toBe(0);
+    void server.publish('ticks', 'x');
+    expect(await server.publish('ticks', 1)).toMatchObject({ offset: 2 }); // the one above was first
   });
 });
 

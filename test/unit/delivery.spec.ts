@@ -64,9 +64,10 @@ test.describe('session handshake', () => {
     expect(s.state).toBe('connecting'); // open waits for the session
     await welcome(false, 0);
     expect(s.state).toBe('open');
+    // The subscription first: what the app sends after opening a channel comes after it.
     expect(sent().slice(1)).toEqual([
-      { type: 'message', channel: 'chat', data: 'early', seq: 1 },
-      { type: 'subscribe', channel: 'chat', seq: 2 },
+      { type: 'subscribe', channel: 'chat', seq: 1 },
+      { type: 'message', channel: 'chat', data: 'early', seq: 2 },
     ]);
     drop();
     ws().open();
@@ -164,9 +165,9 @@ test.describe('client → server: sequence, acks, resend', () => {
     drop();
     await welcome(false, 0, 's2'); // the server restarted without shared state
     expect(sent().slice(1)).toEqual([
-      { type: 'request', id: 1, channel: 'chat', data: 'acked, unanswered', seq: 1, redelivered: true },
-      { type: 'message', channel: 'chat', data: 'unacked', seq: 2, redelivered: true },
-      { type: 'subscribe', channel: 'chat', seq: 3 },
+      { type: 'subscribe', channel: 'chat', seq: 1 },
+      { type: 'request', id: 1, channel: 'chat', data: 'acked, unanswered', seq: 2, redelivered: true },
+      { type: 'message', channel: 'chat', data: 'unacked', seq: 3, redelivered: true },
     ]);
     expect(gaps).toEqual([{ channel: 'chat', reason: 'session' }]);
     push({ type: 'response', id: 1, data: 'done', seq: 1 });

@@ -1,0 +1,73 @@
+import type { Broker, Publication } from './broker.js';
+import type { Client } from './client.js';
+import type { ChannelMap } from './types.js';
+
+/**
+ * The frame of a publication, built from its JSON text without parsing it again: with its history position
+ * for a v2 client (when the channel keeps history), without for a v1 client.
+ */
+export function publicationFrame(publication: Publication, withPosition: boolean): string {
+  const { channel, offset, epoch, data } = publication;
+  const position = withPosition && offset > 0 ? `,"offset":${offset},"epoch":${JSON.stringify(epoch)}` : '';
+  return `{"type":"message","channel":${JSON.stringify(channel)}${position},"data":${data}}`;
+}
+
+/**
+ * This node's side of channel fan-out: which local clients are subscribed to what (the index), one broker
+ * subscription per channel that has any, and each publication the broker delivers handed to those clients —
+ * encoded once per protocol version, skipping the publication's `except`, and held back for a client whose
+ * missed publications are being replayed. Channels nobody here wants any more are let go, so per-user
+ * channels do not pile up.
+ */
+export class FanOut<Out extends ChannelMap> {
+  readonly #index = new Map<string, Set<Client<Out>>>();
+  /** Per channel with local subscribers: the broker subscription, resolving to the function that ends it. */
+  readonly #subscribed = new Map<string, Promise<(() => Promise<void>) | undefined>>();
+
+  constructor(
+    readonly broker: Broker,
+    readonly failed: (error: unknown) => void,
+  ) {}
+
+  /** Adds a client to a channel; resolves once this node receives the channel's publications. */
+  async add(client: Client<Out>, channel: string): Promise<void> {
+    const subscribers = this.#index.get(channel) ?? new Set();
+    this.#index.set(channel, subscribers);
+    subscribers.add(client);
+    let subscription = this.#subscribed.get(channel);
+    if (!subscription) {
+      subscription = this.broker
+        .subscribe(channel, (publication) => this.#deliver(publication))
+        .catch((error) => {
+          this.failed(error);
+          return undefined;
+        });
+      this.#subscribed.set(channel, subscription);
+    }
+    await subscription;
+  }
+
+  /** Removes a client from a channel; the last one out ends this node's subscription. */
+  remove(client: Client<Out>, channel: string): void {
+    const subscribers = this.#index.get(channel);
+    if (!subscribers?.delete(client) || subscribers.size > 0) return;
+    this.#index.delete(channel);
+    const subscription = this.#subscribed.get(channel);
+    this.#subscribed.delete(channel);
+    subscription?.then((end) => end?.()).catch(this.failed);
+  }
+
+  #deliver(publication: Publication): void {
+    const subscribers = this.#index.get(publication.channel);
+    if (!subscribers) return;
+    let v1: string | undefined;
+    let v2: string | undefined;
+    for (const client of subscribers) {
+      if (client.key === publication.except) continue;
+      const replaying = client.replaying.get(publication.channel);
+      if (replaying) replaying.push(publication);
+      else if (client.v2) client.sendText((v2 ??= publicationFrame(publication, true)));
+      else client.sendText((v1 ??= publicationFrame(publication, false)));
+    }
+  }
+}

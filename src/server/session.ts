@@ -1,0 +1,176 @@
+import { type ClientFrame, encode, type ServerFrame } from '../protocol.js';
+import type { Broker } from './broker.js';
+import { BrokerError } from './errors.js';
+
+/** Acknowledgements of a client's frames wait this long to be batched (or to ride on a frame to it). */
+const ACK_DELAY_MS = 50;
+
+/** What a {@link Session} needs from the connection it serves. Never throws. */
+export interface SessionHost {
+  /** Hands an encoded frame to the socket (false when it cannot take it). */
+  sendText(text: string): boolean;
+  /** A client frame to handle, with whether it was re-sent to a new session. */
+  handle(frame: ClientFrame, redelivered: boolean): void;
+  /** A frame that makes no sense in v2 (a sequenced frame without `seq`, a second `hello`). */
+  malformed(frame: ClientFrame, why: string): void;
+  /** The client holds more unacknowledged frames than its budget: its session is over (closed with 1013). */
+  overBudget(): void;
+  /** The broker failed. */
+  failed(error: BrokerError): void;
+}
+
+type Hello = Extract<ClientFrame, { type: 'hello' }>;
+type Sequenced = Extract<ClientFrame, { seq?: number }> & { redelivered?: true };
+
+/**
+ * The server's half of protocol v2 for one connection (PROTOCOL.md, "Version 2"): the `hello` → `welcome`
+ * handshake against the broker's session record; client frames handled once per sequence number (the record
+ * is updated before the handler runs) and acknowledged in batches; frames for the client (responses, direct
+ * messages) numbered by the broker and kept until the client acknowledges them, re-sent when it resumes — on
+ * this node or another — and bounded by the client's byte budget. Until the session is attached, what the
+ * client sends waits, in order. Owns one timer (the ack batch), cleared when the connection ends.
+ */
+export class Session {
+  #state: 'attaching' | 'ready' | 'ended' = 'attaching';
+  /** Settles with the session id once attached (undefined if that failed). */
+  readonly #attached: Promise<string | undefined>;
+  #id: string | undefined;
+  /** The highest client seq processed. */
+  #processed = 0;
+  /** Whether the client is owed an acknowledgement (of a new frame, or of a duplicate it sent again). */
+  #ackDue = false;
+  #ackTimer: NodeJS.Timeout | undefined;
+  /** The highest server seq handed to this connection. */
+  #sent = 0;
+  /** Frames for the client not yet acknowledged: their seq and size, for the budget. */
+  readonly #unacked: Array<{ seq: number; bytes: number }> = [];
+  #unackedBytes = 0;
+  /** What waits until the session is attached: client frames to handle, server frames to send. */
+  readonly #inbound: ClientFrame[] = [];
+  readonly #outbound: Array<{ seq: number; text: string }> = [];
+
+  /** Attaches to the session `hello` asks for (or a new one), says `welcome`, and re-sends what the client lacks. */
+  constructor(
+    readonly broker: Broker,
+    readonly host: SessionHost,
+    readonly limits: { maxBytes: number; ttlMs: number },
+    hello: Hello,
+  ) {
+    this.#attached = this.#attach(hello);
+  }
+
+  /** The session id, once attached. */
+  get id(): string | undefined {
+    return this.#id;
+  }
+
+  /** A frame from the client, after `hello`. */
+  receive(frame: ClientFrame): void {
+    if (this.#state === 'attaching') {
+      this.#inbound.push(frame);
+      return;
+    }
+    if (this.#state === 'ended') return;
+    if (frame.type === 'hello') return this.host.malformed(frame, 'A second hello on one connection.');
+    if (frame.type === 'ack') return this.#acknowledged(frame.seq);
+    if (frame.type === 'ping') return this.host.handle(frame, false);
+    const { seq, redelivered } = frame as Sequenced;
+    if (seq === undefined) return this.host.malformed(frame, 'On a v2 connection this frame needs a "seq".');
+    this.#owe();
+    if (seq <= this.#processed) return; // seen already: acknowledged again, handled once
+    this.#processed = seq;
+    // Recorded before the handler runs: a handler that fails or is slow never makes it run twice.
+    this.broker.processed(this.#id!, seq).catch(this.#failed);
+    this.host.handle(frame, redelivered === true);
+  }
+
+  /**
+   * Sends a frame to the client through the session: numbered, kept until acknowledged, re-sent on resume —
+   * also once this connection has ended (the client may come back). False once there is no session to keep it.
+   */
+  send(frame: ServerFrame): boolean {
+    if (this.#state === 'ended' && this.#id === undefined) return false;
+    const encodeWith = (seq: number): string => {
+      const ack = this.#ackDue ? this.#processed : undefined;
+      this.#ackDue = false;
+      return encode({ ...frame, seq, ...(ack === undefined ? {} : { ack }) } as ServerFrame);
+    };
+    this.#attached
+      .then((id) => (id === undefined ? undefined : this.broker.send(id, encodeWith)))
+      .catch(this.#failed);
+    return true;
+  }
+
+  /** The connection ended: the session waits `ttlMs` for the client to come back. */
+  ended(): void {
+    const attaching = this.#state === 'attaching';
+    this.#state = 'ended';
+    clearTimeout(this.#ackTimer);
+    if (!attaching && this.#id) this.broker.detach(this.#id, this.limits.ttlMs).catch(this.#failed);
+  }
+
+  async #attach(hello: Hello): Promise<string | undefined> {
+    try {
+      const { record, resumed } = await this.broker.attach(hello.session, (frame) => this.#deliver(frame));
+      this.#id = record.id;
+      if (this.#state === 'ended') {
+        await this.broker.detach(record.id, this.limits.ttlMs);
+        return record.id;
+      }
+      this.#processed = record.processed;
+      this.host.sendText(
+        encode({ type: 'welcome', v: 2, session: record.id, resumed, received: record.processed }),
+      );
+      // What the client has is acknowledged; the rest of the outbox goes again, then what came meanwhile.
+      this.broker.acknowledged(record.id, hello.received).catch(this.#failed);
+      const due = [...record.outbox, ...this.#outbound.splice(0)];
+      this.#sent = hello.received;
+      this.#state = 'ready';
+      for (const frame of due) this.#deliver(frame);
+      for (const frame of this.#inbound.splice(0)) this.receive(frame);
+      return record.id;
+    } catch (error) {
+      this.#failed(error);
+      return undefined;
+    }
+  }
+
+  /** A frame the broker numbered for this session (from this node or another). */
+  #deliver(frame: { seq: number; text: string }): void {
+    if (this.#state === 'attaching') {
+      this.#outbound.push(frame);
+      return;
+    }
+    if (this.#state === 'ended' || frame.seq <= this.#sent) return;
+    this.#sent = frame.seq;
+    const bytes = Buffer.byteLength(frame.text);
+    this.#unacked.push({ seq: frame.seq, bytes });
+    this.#unackedBytes += bytes;
+    if (this.#unackedBytes > this.limits.maxBytes) {
+      this.#state = 'ended';
+      this.broker.end(this.#id!).catch(this.#failed);
+      this.host.overBudget();
+      return;
+    }
+    this.host.sendText(frame.text);
+  }
+
+  #acknowledged(seq: number): void {
+    while (this.#unacked.length > 0 && this.#unacked[0]!.seq <= seq)
+      this.#unackedBytes -= this.#unacked.shift()!.bytes;
+    this.broker.acknowledged(this.#id!, seq).catch(this.#failed);
+  }
+
+  /** The client is owed an ack: it goes within ACK_DELAY_MS, alone or on a frame sent to the client meanwhile. */
+  #owe(): void {
+    this.#ackDue = true;
+    this.#ackTimer ??= setTimeout(() => {
+      this.#ackTimer = undefined;
+      if (this.#state !== 'ready' || !this.#ackDue) return;
+      this.#ackDue = false;
+      this.host.sendText(encode({ type: 'ack', seq: this.#processed }));
+    }, ACK_DELAY_MS);
+  }
+
+  readonly #failed = (error: unknown): void => this.host.failed(new BrokerError(error));
+}
