@@ -16,6 +16,7 @@ interface Line {
 interface FromPages {
   chat: Line;
   double: { n: number };
+  later: { n: number };
   slow: null;
   fail: null;
 }
@@ -23,6 +24,7 @@ interface FromPages {
 interface ToPages {
   chat: Line;
   double: { doubled: number };
+  later: { doubled: number };
   slow: null;
   fail: null;
   prices: unknown;
@@ -79,12 +81,19 @@ const withCompanion = test.extend<{
 });
 
 /** A page with a socket to the companion server named `name`, with views of `channels` recording what arrives. */
-async function join(page: Page, name: string, url: string, channels: string[]): Promise<SocketProbe> {
+async function join(
+  page: Page,
+  name: string,
+  url: string,
+  channels: string[],
+  options: { delivery?: boolean } = {},
+): Promise<SocketProbe> {
   return SocketProbe.create(
     page,
     (RS, arg) => {
       const socket = new RS.ReliableSocket(`${arg.url}?page=${arg.name}`, {
         reconnect: { initialDelayMs: 200 },
+        ...arg.options,
       });
       window.channels = {};
       window.received = {};
@@ -108,7 +117,7 @@ async function join(page: Page, name: string, url: string, channels: string[]): 
       }
       return socket;
     },
-    { url, name, channels },
+    { url, name, channels, options },
   );
 }
 
@@ -172,13 +181,10 @@ withCompanion(
         `${from} after`,
       ]);
     }
-    // Each page got exactly what was published while it was subscribed, in order: nothing lost, nothing twice.
-    for (const [name, target] of [
-      ['A', page],
-      ['B', other],
-    ] as const) {
-      const expected = published.filter((p) => p.recipients.includes(name)).map((p) => p.line);
-      await expect.poll(() => received(target, 'chat')).toEqual(expected);
+    // Each page got every line, in the order published: nothing lost, nothing twice — also what was published
+    // while it was away (protocol v2 replays it from the channel's history when it resubscribes).
+    for (const target of [page, other]) {
+      await expect.poll(() => received(target, 'chat')).toEqual(published.map((p) => p.line));
     }
     // The lines sent after both were back reached both.
     for (const target of [page, other]) {
@@ -231,10 +237,11 @@ withCompanion(
 );
 
 withCompanion(
-  'a request in flight when the connection is cut rejects with ConnectionLostError; one sent later works',
+  'protocol v1 (delivery: false): a request in flight when the connection is cut rejects with ConnectionLostError; one sent later works',
   async ({ page, server, companion }) => {
     await openLibrary(page, server);
-    const probe = await join(page, 'A', `ws://127.0.0.1:${companion.port}/`, ['slow', 'double']);
+    const url = `ws://127.0.0.1:${companion.port}/`;
+    const probe = await join(page, 'A', url, ['slow', 'double'], { delivery: false });
     await probe.waitFor('open');
     await page.evaluate(() => {
       const pending = window.channels?.slow?.request(null, { timeoutMs: 60_000 });
@@ -246,6 +253,34 @@ withCompanion(
     await expect.poll(() => received(page, 'outcome')).toEqual(['ERR_CONNECTION_LOST']);
     const doubled = await page.evaluate(() => window.channels?.double?.request({ n: 4 }));
     expect(doubled).toEqual({ doubled: 8 });
+  },
+);
+
+withCompanion(
+  'protocol v2: a request in flight when the connection is cut is answered once, on the next connection',
+  async ({ page, server, companion }) => {
+    let handled = 0;
+    companion.handle('later', {
+      request: async (data) => {
+        handled++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return { doubled: data.n * 2 };
+      },
+    });
+    await openLibrary(page, server);
+    const probe = await join(page, 'A', `ws://127.0.0.1:${companion.port}/`, ['later']);
+    await probe.waitFor('open');
+    await page.evaluate(() => {
+      window.received!.outcome = [];
+      window.channels?.later
+        ?.request({ n: 21 }, { timeoutMs: 60_000 })
+        .then((answer) => window.received?.outcome?.push(answer));
+    });
+    await expect.poll(() => handled).toBe(1);
+    for (const client of companion.clients) client.terminate(); // while the handler runs
+    await probe.waitFor('open', { count: 2 });
+    await expect.poll(() => received(page, 'outcome')).toEqual([{ doubled: 42 }]);
+    expect(handled).toBe(1);
   },
 );
 
