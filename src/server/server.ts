@@ -211,6 +211,8 @@ export class ReliableSocketServer<
     await this.#work.idle(this.#options.drainTimeoutMs);
     // Each client cuts itself off if it does not answer within closeTimeoutMs.
     const clients = [...this.#clients];
+    // What the clients sent is acknowledged first: they need not send it again to the next instance.
+    for (const client of clients) client.v2?.flushAck();
     for (const client of clients) client.close(1012, 'service restart');
     await Promise.all(clients.map((client) => client.ended));
     if (!this.#options.broker) await this.#broker.close();

@@ -101,6 +101,15 @@ export class Session {
     return true;
   }
 
+  /** Sends the acknowledgement the client is owed now, not after the batch delay (before a 1012, say). */
+  flushAck(): void {
+    clearTimeout(this.#ackTimer);
+    this.#ackTimer = undefined;
+    if (this.#state !== 'ready' || !this.#ackDue) return;
+    this.#ackDue = false;
+    this.host.sendText(encode({ type: 'ack', seq: this.#processed }));
+  }
+
   /** The connection ended: the session waits `ttlMs` for the client to come back. */
   ended(): void {
     const attaching = this.#state === 'attaching';
@@ -164,12 +173,7 @@ export class Session {
   /** The client is owed an ack: it goes within ACK_DELAY_MS, alone or on a frame sent to the client meanwhile. */
   #owe(): void {
     this.#ackDue = true;
-    this.#ackTimer ??= setTimeout(() => {
-      this.#ackTimer = undefined;
-      if (this.#state !== 'ready' || !this.#ackDue) return;
-      this.#ackDue = false;
-      this.host.sendText(encode({ type: 'ack', seq: this.#processed }));
-    }, ACK_DELAY_MS);
+    this.#ackTimer ??= setTimeout(() => this.flushAck(), ACK_DELAY_MS);
   }
 
   readonly #failed = (error: unknown): void => this.host.failed(new BrokerError(error));
