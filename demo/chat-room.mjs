@@ -1,13 +1,15 @@
 // @ts-check
-// The demo's chat room on the companion server: channels 'chat' (checked, stamped, kept, published to all),
-// 'history' (requests for the last n lines) and 'presence' (how many pages are connected).
+// The demo's chat room on the companion server: channels 'chat' (checked, stamped, kept, published to every
+// other page: the sender knows its line arrived from the socket's acknowledgement), 'history' (requests for the
+// last n lines) and 'presence' (how many pages are connected). Protocol v2 handles each line once, however many
+// times a page had to send it, so the room needs no ids of the pages' own.
 import { ReliableSocketServer } from '../dist/server.js';
 
 /** @typedef {import('./app/protocol.js').ChatLine} ChatLine */
 /** @typedef {ReliableSocketServer<import('./app/protocol.js').FromClient, import('./app/protocol.js').ToClient>} Companion */
 
 /** The same limits as demo/app/protocol.ts (this file runs without a build, so it cannot import them). */
-const LIMITS = { user: 40, text: 500, history: 100, clientId: 64 };
+const LIMITS = { user: 40, text: 500, history: 100 };
 
 /**
  * Presence changes (joins, leaves) within this window are published as one count: a burst of N joins costs
@@ -18,12 +20,11 @@ export const PRESENCE_INTERVAL_MS = 1000;
 /** A chat post from a client as a line to publish, or undefined when it breaks the rules (it is then ignored). */
 function chatLine(/** @type {unknown} */ post, /** @type {number} */ id) {
   if (typeof post !== 'object' || post === null) return undefined;
-  const { user, text, clientId = '' } = /** @type {Record<string, unknown>} */ (post);
-  if (typeof user !== 'string' || typeof text !== 'string' || typeof clientId !== 'string') return undefined;
-  const line = { id, user: user.trim(), text: text.trim(), at: Date.now(), clientId };
+  const { user, text } = /** @type {Record<string, unknown>} */ (post);
+  if (typeof user !== 'string' || typeof text !== 'string') return undefined;
+  const line = { id, user: user.trim(), text: text.trim(), at: Date.now() };
   const fits = (/** @type {string} */ s, /** @type {number} */ max) => s.length >= 1 && s.length <= max;
-  if (!fits(line.user, LIMITS.user) || !fits(line.text, LIMITS.text) || clientId.length > LIMITS.clientId)
-    return undefined;
+  if (!fits(line.user, LIMITS.user) || !fits(line.text, LIMITS.text)) return undefined;
   return line;
 }
 
@@ -54,19 +55,21 @@ export class Room {
 
 /**
  * Attaches a companion instance to an HTTP server, on `/live`, serving the chat room. It keeps the companion
- * server's default origin check: only pages served by `web` itself (same host and port) may connect.
+ * server's default origin check: only pages served by `web` itself (same host and port) may connect. `broker`
+ * outlives the instance (a restart keeps sessions and channel history, as nodes sharing one would).
  * @param {import('node:http').Server} web
  * @param {Room} room
+ * @param {import('../dist/server.js').Broker} broker
  * @param {(line: string) => void} log
  * @returns {Live}
  */
-export function attachRoom(web, room, log) {
+export function attachRoom(web, room, broker, log) {
   /** @type {Companion} */
-  const server = new ReliableSocketServer({ server: web, path: '/live' });
+  const server = new ReliableSocketServer({ server: web, path: '/live', broker });
   server.handle('chat', {
-    message: (post) => {
+    message: (post, client) => {
       const line = room.add(post);
-      if (line) server.publish('chat', line);
+      if (line) void server.publish('chat', line, { except: client });
     },
   });
   server.handle('history', {
@@ -82,7 +85,7 @@ export function attachRoom(web, room, log) {
   const changed = () => {
     presence ??= setTimeout(() => {
       presence = undefined;
-      server.publish('presence', { online: server.clients.size });
+      void server.publish('presence', { online: server.clients.size });
     }, PRESENCE_INTERVAL_MS);
   };
   server.on('connection', changed);

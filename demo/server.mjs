@@ -5,6 +5,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { pathToFileURL } from 'node:url';
+import { MemoryBroker } from '../dist/server.js';
 import { attachRoom, Room } from './chat-room.mjs';
 import { serveStatic } from './static-files.mjs';
 
@@ -30,6 +31,8 @@ const connections = (/** @type {number} */ n) => `${n} connection${n === 1 ? '' 
  */
 export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {} } = {}) {
   const room = new Room();
+  // Outlives the companion instances, as a broker shared by nodes does: a restart keeps sessions and history.
+  const broker = new MemoryBroker();
   /** Every TCP connection, so that close() can end them all (keep-alive and held ones included). @type {Set<net.Socket>} */
   const sockets = new Set();
   /**
@@ -53,7 +56,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
   // a half-open window usually reuses a connection instead of opening one that would be held too.
   web.keepAliveTimeout = 120_000;
 
-  let companion = attachRoom(web, room, log);
+  let companion = attachRoom(web, room, broker, log);
 
   /** Hands a connection to the HTTP server (which then reads it) now that no fault holds it. */
   const admit = (/** @type {net.Socket} */ socket) => {
@@ -122,7 +125,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
       const closed = old.server.clients.size;
       // close() lets go of the HTTP server's upgrades at once, so the next instance takes the reconnections.
       const closing = old.close();
-      companion = attachRoom(web, room, log);
+      companion = attachRoom(web, room, broker, log);
       await closing;
       return {
         closed,
@@ -189,6 +192,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
     });
   } catch (error) {
     await companion.close(); // its ping timer would keep the process alive
+    await broker.close();
     throw error;
   }
   front.on('error', (error) => log(`demo server: ${error.message}`));
@@ -204,6 +208,7 @@ export async function startDemo({ port = 8080, host = '127.0.0.1', log = () => {
         clearTimeout(timers.down);
         const stopped = new Promise((resolve) => front.close(resolve));
         await companion.close();
+        await broker.close();
         for (const socket of sockets) socket.destroy();
         await stopped;
       })();

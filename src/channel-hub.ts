@@ -123,6 +123,9 @@ export class ChannelHub implements ChannelHost, FrameLayer {
         return true;
       case 'message':
         return this.#message(frame);
+      case 'skip':
+        this.#subscriptions.published(frame.channel, frame.offset, frame.epoch);
+        return true;
     }
     return false;
   }

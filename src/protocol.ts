@@ -44,6 +44,8 @@ export type ServerFrame = (
   | { type: 'welcome'; v: 2; session: string; resumed: boolean; received: number }
   | { type: 'ack'; seq?: number }
   | { type: 'message'; channel: string; data: unknown; seq?: number; offset?: number; epoch?: string }
+  // A publication this client is the `except` of: its position moves past it, without the data (v2).
+  | { type: 'skip'; channel: string; offset: number; epoch: string }
   | { type: 'response'; id: number; data: unknown; seq?: number }
   | { type: 'response'; id: number; error: WireError; seq?: number }
   // The reply to each `subscribe`, in the order of the subscribes: accepted (v2: with the channel's position,
@@ -131,6 +133,10 @@ function decodeServerBody(frame: Record<string, unknown>): ServerFrame | undefin
       const failure = wireError(error);
       return failure && { type, id, error: failure, ...sequenced };
     }
+    case 'skip':
+      return isString(channel) && isCount(offset) && isString(epoch)
+        ? { type, channel, offset, epoch }
+        : undefined;
     case 'welcome': {
       const { v, session, resumed, received } = frame;
       return v === 2 && isString(session) && typeof resumed === 'boolean' && isCount(received)

@@ -2,29 +2,24 @@ import { clock, h } from './dom.js';
 import type { ChatLine, ChatPost } from './protocol.js';
 
 /**
- * Where one of our own lines is: `queued` in the socket's queue, `sending` on an open connection, `unconfirmed`
- * when that connection died before the echo came, `lost` when the next connection's history lacks it too,
- * `dropped` when the socket refused it. Once the server's echo (or its history) has it, it is `delivered`.
+ * Where one of our own lines is, as the socket tells it: `queued` waiting for a connection, `sending` on one and
+ * not acknowledged yet, `delivered` once the server has handled it (exactly once, however many reconnections it
+ * took), `dropped` when the socket gave up on it (closed for good, or its buffer overflowed).
  */
-export type Status = 'queued' | 'sending' | 'unconfirmed' | 'lost' | 'dropped' | 'delivered';
+export type Status = 'queued' | 'sending' | 'dropped' | 'delivered';
 
 const STATUS_TEXT: Record<Exclude<Status, 'delivered'>, [text: string, explain: string]> = {
-  queued: ['queued', 'Waiting in the socket’s queue; it goes out as soon as the connection is back.'],
-  sending: ['sending…', 'Sent; waiting for the server to echo it.'],
-  unconfirmed: [
-    'unconfirmed',
-    'Sent on a connection that died before the echo came: it may or may not have arrived.',
-  ],
-  lost: ['not delivered', 'Sent on a connection that died, and the server’s history does not have it.'],
-  dropped: ['dropped', 'The socket refused it (closed for good).'],
+  queued: ['queued', 'Waiting for a connection; the socket sends it as soon as one is open.'],
+  sending: ['sending…', 'Sent; waiting for the server to acknowledge it. If the link dies first, the socket sends it again.'],
+  dropped: ['dropped', 'The socket gave up on it: closed for good, or its buffer overflowed.'],
 };
 
 const MAX_LINES = 200;
 
 /**
- * The chat history as a list: the server's lines in id order, then our own lines not confirmed yet, each with
- * its status. A line keeps its element from typed to delivered, and nothing already in place is moved (the
- * list is a live region: a moved element would be read out again).
+ * The chat history as a list: lines from the server (once per id) and our own lines, each where it was added,
+ * our own with their status. A line keeps its element from typed to delivered, and nothing already in place is
+ * moved (the list is a live region: a moved element would be read out again).
  */
 export class ChatList {
   readonly element: HTMLElement;
@@ -34,16 +29,12 @@ export class ChatList {
     { class: 'chat-empty' },
     'No messages yet. Say hello, then open this page in a second tab and talk to yourself.',
   );
-  /** The server's lines, by id, oldest first. */
+  /** The server's lines shown, by id. */
   readonly #delivered = new Map<number, HTMLLIElement>();
-  /** Our lines not confirmed yet, by clientId. */
-  readonly #pending = new Map<string, HTMLLIElement>();
-  readonly #isMine: (line: ChatLine) => boolean;
-  readonly #resend: (clientId: string) => void;
+  /** Our own lines, by the post object the page sent. */
+  readonly #own = new Map<ChatPost, HTMLLIElement>();
 
-  constructor(isMine: (line: ChatLine) => boolean, resend: (clientId: string) => void) {
-    this.#isMine = isMine;
-    this.#resend = resend;
+  constructor() {
     this.element = h(
       'div',
       { class: 'chat-scroll', tabindex: 0, role: 'region', 'aria-label': 'Chat messages' },
@@ -53,37 +44,31 @@ export class ChatList {
     this.#scroll(true);
   }
 
-  /** Shows one of our lines, not confirmed yet, at the end. */
+  /** Shows one of our lines at the end. */
   add(post: ChatPost, status: Status): void {
-    const li = h('li', { class: 'line', 'data-client-id': post.clientId });
-    this.#pending.set(post.clientId, li);
+    const li = h('li', { class: 'line' });
+    this.#own.set(post, li);
     this.#list.append(li);
     this.#fill(li, post, status, true);
+    this.#trim();
     this.#scroll(true);
   }
 
-  /** Changes the status of one of our lines not confirmed yet. */
+  /** Changes the status of one of our lines. */
   setStatus(post: ChatPost, status: Status): void {
-    const li = this.#pending.get(post.clientId);
+    const li = this.#own.get(post);
     if (li) this.#fill(li, post, status, true);
   }
 
-  /** Shows a line from the server (once per id), in place of our pending line with the same clientId. */
+  /** Shows a line from the server at the end (once per id: the history and the channel may both bring it). */
   deliver(line: ChatLine): void {
     if (this.#delivered.has(line.id)) return;
-    const pending = line.clientId ? this.#pending.get(line.clientId) : undefined;
-    if (pending) this.#pending.delete(line.clientId);
-    const li = pending ?? h('li', { class: 'line' });
-    li.dataset.id = String(line.id);
-    this.#fill(li, line, 'delivered', this.#isMine(line));
+    const li = h('li', { class: 'line', 'data-id': String(line.id) });
+    this.#fill(li, line, 'delivered', false);
     this.#delivered.set(line.id, li);
-    this.#place(li, line.id);
-    for (const [id, old] of this.#delivered) {
-      if (this.#delivered.size <= MAX_LINES) break;
-      old.remove();
-      this.#delivered.delete(id);
-    }
-    this.#scroll(pending !== undefined);
+    this.#list.append(li);
+    this.#trim();
+    this.#scroll(false);
   }
 
   #fill(li: HTMLLIElement, line: ChatPost | ChatLine, status: Status, mine: boolean): void {
@@ -96,26 +81,15 @@ export class ChatList {
       meta.append(h('span', { class: 'line-status', title: explain }, text));
     }
     li.replaceChildren(meta, h('p', { class: 'line-text' }, line.text));
-    if (status === 'lost') {
-      const again = h('button', { type: 'button', class: 'button-small' }, 'Send again');
-      again.addEventListener('click', () => this.#resend(line.clientId));
-      li.append(again);
-    }
   }
 
-  /** Puts a confirmed line in id order, before every unconfirmed one; moves nothing that is already in place. */
-  #place(li: HTMLLIElement, id: number): void {
-    let before: Element | null = null;
-    for (const child of this.#list.children) {
-      if (child === li) continue;
-      const other = child as HTMLElement;
-      if (other.dataset.status !== 'delivered' || Number(other.dataset.id) > id) {
-        before = child;
-        break;
-      }
-    }
-    if (li.parentElement !== this.#list || li.nextElementSibling !== before) {
-      this.#list.insertBefore(li, before);
+  /** Keeps the newest MAX_LINES. */
+  #trim(): void {
+    while (this.#list.childElementCount > MAX_LINES) {
+      const oldest = this.#list.firstElementChild as HTMLLIElement;
+      oldest.remove();
+      this.#delivered.delete(Number(oldest.dataset.id));
+      for (const [post, li] of this.#own) if (li === oldest) this.#own.delete(post);
     }
   }
 

@@ -36,29 +36,24 @@ function field(id: string, label: string, input: HTMLInputElement, className: st
 }
 
 /**
- * The chat room over the typed 'chat' channel: the history on every (re)open, a presence count, and our own
- * lines shown as queued / sending until the server's echo (matched by `clientId`) confirms them.
+ * The chat room over the typed 'chat' channel. It leans on the socket (protocol v2): a line is sent once with
+ * `sendConfirmed()` and shown as queued / sending until the server acknowledges it — the socket re-sends it
+ * across reconnections and the server handles it once, so the page keeps no ids and no "maybe lost" state. The
+ * room's past lines come from a history request on the first open, and again if the channel reports a `gap`
+ * (what was published while away could not be replayed); otherwise the socket replays what was missed itself.
  */
 export function chatRoom(
   socket: DemoSocket,
   log: Log,
-  /** Called after every send: the queue depth may have changed. */
+  /** Called after every send: the count of unacknowledged frames changed. */
   sent: () => void,
 ): { element: HTMLElement; dispose(): void } {
   const chat = socket.channel('chat', { validate: parseChatLine });
   const history = socket.channel('history', { validate: parseHistory });
   const presence = socket.channel('presence', { validate: parsePresence });
-  const session = randomLetters(6);
-  let written = 0;
-  /** Our lines the server has not confirmed yet, by clientId. */
-  const own = new Map<string, { post: ChatPost; status: Status }>();
-  const list = new ChatList(
-    (line) => line.clientId.startsWith(`${session}-`),
-    (clientId) => {
-      const entry = own.get(clientId);
-      if (entry) post(entry);
-    },
-  );
+  /** Our lines not acknowledged yet, and whether each is still waiting for a connection. */
+  const pending = new Map<ChatPost, Status>();
+  const list = new ChatList();
 
   const online = h('span', { class: 'presence', id: 'presence' }, 'connecting…');
   const nameInput = h('input', {
@@ -90,26 +85,16 @@ export function chatRoom(
     h(
       'p',
       { class: 'hint' },
-      'A typed channel. Lines you send while the socket is not open show as “queued” until the server echoes them back.',
+      'A typed channel. Your lines show as “queued” while the socket is not open and “sending…” until the server acknowledges them: the socket sends them again after a reconnection, and the server handles each once.',
     ),
     list.element,
     form,
   );
 
-  const setStatus = (entry: { post: ChatPost; status: Status }, status: Status) => {
-    entry.status = status;
-    list.setStatus(entry.post, status);
-  };
-
-  const post = (entry: { post: ChatPost; status: Status }) => {
-    try {
-      const result = chat.send(entry.post);
-      setStatus(entry, result === 'sent' ? 'sending' : result);
-      sent();
-    } catch (error) {
-      setStatus(entry, 'dropped');
-      log('error', error instanceof Error ? error.message : String(error));
-    }
+  const setStatus = (post: ChatPost, status: Status): void => {
+    if (status === 'delivered' || status === 'dropped') pending.delete(post);
+    else pending.set(post, status);
+    list.setStatus(post, status);
   };
 
   form.addEventListener('submit', (event) => {
@@ -118,50 +103,52 @@ export function chatRoom(
     const text = messageInput.value.trim();
     if (!user || !text) return;
     stored.set(NAME_KEY, user);
-    const entry = { post: { user, text, clientId: `${session}-${++written}` }, status: 'sending' as Status };
-    own.set(entry.post.clientId, entry);
-    list.add(entry.post, entry.status);
-    post(entry);
+    const post: ChatPost = { user, text };
+    const status: Status = socket.state === 'open' ? 'sending' : 'queued';
+    pending.set(post, status);
+    list.add(post, status);
+    chat.sendConfirmed(post).then(
+      () => {
+        setStatus(post, 'delivered');
+        sent();
+      },
+      (error: unknown) => {
+        setStatus(post, 'dropped');
+        log('error', error instanceof Error ? error.message : String(error));
+      },
+    );
+    sent();
     messageInput.value = '';
     messageInput.focus();
   });
 
-  const loadHistory = async () => {
+  const loadHistory = async (why: string): Promise<void> => {
     try {
       const lines = await history.request({ last: 50 }, { timeoutMs: 5000 });
-      for (const line of lines) {
-        own.delete(line.clientId);
-        list.deliver(line);
-      }
-      // What was sent on the previous connection and is not in the history did not arrive.
-      for (const entry of own.values()) if (entry.status === 'unconfirmed') setStatus(entry, 'lost');
-      log('history', `merged ${plural(lines.length, 'line')} from the server`);
+      for (const line of lines) list.deliver(line);
+      log('history', `${why}: ${plural(lines.length, 'line')} from the server`);
     } catch (error) {
       log('history', `request failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
 
   const offs = [
-    chat.on('message', (line) => {
-      own.delete(line.clientId);
-      list.deliver(line);
-    }),
+    chat.on('message', (line) => list.deliver(line)),
     chat.on('invalid', ({ issues }) =>
       log('invalid', `chat payload: ${issues.map((issue) => issue.message).join('; ')}`),
     ),
+    chat.on('gap', ({ reason }) => void loadHistory(`missed lines could not be replayed (${reason})`)),
     presence.on('message', ({ online: n }) => {
       online.textContent = `${n} online`;
     }),
+    socket.once('open', () => void loadHistory('joined')),
     socket.on('open', () => {
-      const queued = [...own.values()].filter((entry) => entry.status === 'queued');
-      for (const entry of queued) setStatus(entry, 'sending');
-      if (queued.length) log('chat', `${plural(queued.length, 'queued line')} went out with the queue`);
-      void loadHistory();
+      const queued = [...pending].filter(([, status]) => status === 'queued').map(([post]) => post);
+      for (const post of queued) setStatus(post, 'sending');
+      if (queued.length) log('chat', `${plural(queued.length, 'queued line')} went out`);
     }),
     socket.on('state', ({ from }) => {
-      if (from !== 'open') return;
-      online.textContent = 'offline';
-      for (const entry of own.values()) if (entry.status === 'sending') setStatus(entry, 'unconfirmed');
+      if (from === 'open') online.textContent = 'offline';
     }),
   ];
   return {

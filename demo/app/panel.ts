@@ -52,7 +52,8 @@ function pair(dd: HTMLElement, inbound: string, outbound: string): void {
 }
 
 /**
- * The live connection panel: state, retry attempt and countdown, heartbeat RTT with a chart, queue depth,
+ * The live connection panel: state, retry attempt and countdown, heartbeat RTT with a chart, frames the server
+ * has not acknowledged,
  * and what crossed the wire. The state is shown synchronously on every change (so no change is skipped);
  * the numbers are redrawn once per animation frame at most.
  */
@@ -69,7 +70,7 @@ export function connectionPanel(
   const stats = h('dl', { class: 'stats' });
   const attempt = stat(stats, 'Retry attempt', 'attempt');
   const countdown = stat(stats, 'Next try in', 'countdown');
-  const queued = stat(stats, 'Queued frames', 'queued');
+  const unacked = stat(stats, 'Unacknowledged frames', 'unacked');
   const outage = stat(stats, 'Last outage', 'outage');
   const frames = stat(stats, 'Frames in / out', 'frames');
   const traffic = stat(stats, 'Bytes in / out', 'bytes');
@@ -94,9 +95,9 @@ export function connectionPanel(
     h(
       'p',
       { class: 'footnote' },
-      'Queued frames: ',
-      h('code', {}, 'socket.queuedMessages + socket.unacknowledged'),
-      '. Frames and payload bytes are counted at the native WebSocket, heartbeats included. An outage lasts from losing the connection to being open again.',
+      'Unacknowledged frames: ',
+      h('code', {}, 'socket.unacknowledged'),
+      ', channel frames the server has not acknowledged yet — waiting for a connection, or sent and not yet confirmed; the socket sends them again after a reconnection. Frames and payload bytes are counted at the native WebSocket, heartbeats and acknowledgements included. An outage lasts from losing the connection to being open again.',
     ),
     timeline.element,
   );
@@ -126,10 +127,10 @@ export function connectionPanel(
     icon.textContent = barIcon.textContent = ICONS[state];
     sentence.textContent = explain(state, settings);
   };
-  /** Frames not yet through: raw ones in the queue, channel ones the server has not acknowledged. */
-  const waiting = (): number => socket.queuedMessages + socket.unacknowledged;
+  /** Frames not yet through: channel ones the server has not acknowledged (and raw ones queued, none here). */
+  const waiting = (): number => socket.unacknowledged + socket.queuedMessages;
   const showBarDetail = (): void => {
-    barQueued.textContent = `${waiting()} queued`;
+    barQueued.textContent = `${waiting()} unacknowledged`;
     barRetry.textContent =
       stopCountdown && retry ? `retry ${retry.attempt} in ${seconds(retry.at - performance.now())}` : '';
   };
@@ -142,7 +143,7 @@ export function connectionPanel(
     const state = socket.state;
     attempt.textContent = retry ? String(retry.attempt) : '—';
     if (!stopCountdown) countdown.textContent = state === 'connecting' && retry ? 'trying now' : '—';
-    queued.textContent = String(waiting());
+    unacked.textContent = String(waiting());
     pair(frames, String(wire.framesIn), String(wire.framesOut));
     pair(traffic, bytes(wire.bytesIn), bytes(wire.bytesOut));
     const last = chart.values.at(-1);

@@ -10,15 +10,12 @@ export interface ChatLine {
   text: string;
   /** Server time, ms since the epoch. */
   at: number;
-  /** The sender page's own id for the line ('' if none), so it can match the echo with what it sent. */
-  clientId: string;
 }
 
-/** A chat line as a page sends it. */
+/** A chat line as a page sends it. (No id of its own: the socket knows whether it arrived.) */
 export interface ChatPost {
   user: string;
   text: string;
-  clientId: string;
 }
 
 /** How many pages are connected. */
@@ -52,12 +49,11 @@ function fail(what: string, value: unknown): never {
 /** The 'chat' channel's validator: returns the line or throws (the channel then emits `invalid`). */
 export function parseChatLine(data: unknown): ChatLine {
   if (!isRecord(data)) fail('a chat line object', data);
-  const { id, user, text, at, clientId } = data;
+  const { id, user, text, at } = data;
   if (!Number.isSafeInteger(id)) fail('an integer id', id);
   if (typeof user !== 'string' || typeof text !== 'string') fail('string user and text', data);
   if (typeof at !== 'number' || !Number.isFinite(at)) fail('a timestamp', at);
-  if (typeof clientId !== 'string') fail('a string clientId', clientId);
-  return { id: id as number, user, text, at, clientId };
+  return { id: id as number, user, text, at };
 }
 
 /** The 'history' channel's validator: an array of chat lines. */

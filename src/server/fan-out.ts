@@ -12,6 +12,22 @@ export function publicationFrame(publication: Publication, withPosition: boolean
   return `{"type":"message","channel":${JSON.stringify(channel)}${position},"data":${data}}`;
 }
 
+/** Who a publication's `except` names: a v2 client by its session (it may be on another connection by now). */
+export const exceptKey = (client: Client<ChannelMap>): string => client.session ?? client.key;
+
+/**
+ * What `client` gets of `publication`: its frame, or — when the client is its `except` — nothing, or for a v2
+ * client on a channel with history a `skip` frame, so that its position moves past it without a gap.
+ */
+export function frameFor(publication: Publication, client: Client<ChannelMap>): string | undefined {
+  const v2 = client.v2 !== undefined && publication.offset > 0;
+  if (publication.except !== undefined && publication.except === exceptKey(client)) {
+    const { channel, offset, epoch } = publication;
+    return v2 ? JSON.stringify({ type: 'skip', channel, offset, epoch }) : undefined;
+  }
+  return publicationFrame(publication, v2);
+}
+
 /**
  * This node's side of channel fan-out: which local clients are subscribed to what (the index), one broker
  * subscription per channel that has any, and each publication the broker delivers handed to those clients —
@@ -63,10 +79,12 @@ export class FanOut<Out extends ChannelMap> {
     let v1: string | undefined;
     let v2: string | undefined;
     for (const client of subscribers) {
-      if (client.key === publication.except) continue;
       const replaying = client.replaying.get(publication.channel);
       if (replaying) replaying.push(publication);
-      else if (client.v2) client.sendText((v2 ??= publicationFrame(publication, true)));
+      else if (publication.except !== undefined) {
+        const frame = frameFor(publication, client);
+        if (frame) client.sendText(frame);
+      } else if (client.v2) client.sendText((v2 ??= publicationFrame(publication, true)));
       else client.sendText((v1 ??= publicationFrame(publication, false)));
     }
   }

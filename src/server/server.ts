@@ -7,6 +7,7 @@ import { Channels } from './channels.js';
 import { Client, type ClientHost } from './client.js';
 import { ServerEmitter } from './emitter.js';
 import { BrokerError, type ListenError } from './errors.js';
+import { exceptKey } from './fan-out.js';
 import { Handshakes } from './handshake.js';
 import { MemoryBroker, randomId } from './memory-broker.js';
 import {
@@ -170,7 +171,7 @@ export class ReliableSocketServer<
         `reliable-socket/server: publish() needs a non-empty channel name, got ${String(channel)}`,
       );
     const json = JSON.stringify(data) ?? 'null';
-    const except = (options?.except as Client<Out> | undefined)?.key;
+    const except = options?.except ? exceptKey(options.except as Client<ChannelMap>) : undefined;
     const published = this.#broker
       .publish(channel, json, this.#options.history(channel), except)
       .then(({ offset, epoch }) => ({ offset, epoch }));

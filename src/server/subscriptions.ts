@@ -1,9 +1,9 @@
 import type { Position, ServerFrame, WireError } from '../protocol.js';
-import type { Broker } from './broker.js';
+import type { Broker, Publication } from './broker.js';
 import type { Client } from './client.js';
 import type { ServerEmitter } from './emitter.js';
 import { BrokerError, CanSubscribeError, type WireErrorCode } from './errors.js';
-import { FanOut, publicationFrame } from './fan-out.js';
+import { FanOut, frameFor } from './fan-out.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { ChannelMap, ReliableSocketServerEvents } from './types.js';
 
@@ -124,7 +124,7 @@ export class Subscriptions<Out extends ChannelMap> {
    * the channel stands — and whether the replay was complete — and the waiting publications follow, none twice.
    */
   async #recover(client: Client<Out>, channel: string, since: Position | undefined): Promise<void> {
-    const waiting: Parameters<typeof publicationFrame>[0][] = [];
+    const waiting: Publication[] = [];
     client.replaying.set(channel, waiting);
     let reply: Extract<ServerFrame, { type: 'subscribed' }> = { type: 'subscribed', channel };
     try {
@@ -133,7 +133,7 @@ export class Subscriptions<Out extends ChannelMap> {
       const { offset, epoch } = recovery?.position ?? (await this.#broker.position(channel));
       reply = { ...reply, offset, epoch };
       if (recovery?.recovered) {
-        for (const publication of recovery.publications) client.sendText(publicationFrame(publication, true));
+        for (const publication of recovery.publications) this.#replay(client, publication);
         reply.recovered = true;
       } else if (recovery) Object.assign(reply, { recovered: false, reason: recovery.reason });
     } catch (error) {
@@ -148,8 +148,12 @@ export class Subscriptions<Out extends ChannelMap> {
       reply.offset = first - 1;
     const { offset = -1 } = reply;
     this.#subscribed(client, channel, reply);
-    for (const publication of waiting)
-      if (publication.offset > offset) client.sendText(publicationFrame(publication, true));
+    for (const publication of waiting) if (publication.offset > offset) this.#replay(client, publication);
+  }
+
+  #replay(client: Client<Out>, publication: Publication): void {
+    const frame = frameFor(publication, client as Client<ChannelMap>);
+    if (frame) client.sendText(frame);
   }
 
   /** Replies to an accepted subscribe, then tells listeners (one that ends it is heard after the reply). */

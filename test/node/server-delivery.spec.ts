@@ -132,6 +132,32 @@ test.describe('protocol v2', () => {
     ]);
   });
 
+  test('the except of a publication gets a skip (position, no data), live and in a replay on a new connection', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    const first = await kit.connect(url);
+    const { session } = await hello(first);
+    first.send({ type: 'subscribe', channel: 'chat', seq: 1 });
+    const { epoch } = await first.frame({ type: 'subscribed' });
+    const [sender] = [...server.clients];
+    await server.publish('chat', 'mine', { except: sender! });
+    await server.publish('chat', 'theirs');
+    await first.barrier();
+    expect(first.frames.filter((f) => f.type === 'skip' || f.type === 'message')).toEqual([
+      { type: 'skip', channel: 'chat', offset: 1, epoch },
+      { type: 'message', channel: 'chat', offset: 2, epoch, data: 'theirs' },
+    ]);
+    first.ws.terminate();
+    const second = await kit.connect(url);
+    await hello(second, { session });
+    second.send({ type: 'subscribe', channel: 'chat', seq: 2, since: { offset: 0, epoch } });
+    await second.frame({ type: 'subscribed' });
+    expect(second.frames.filter((f) => f.type === 'skip' || f.type === 'message').map((f) => f.type)).toEqual(
+      ['skip', 'message'],
+    );
+  });
+
   test('a client that never acknowledges what is sent to it costs a bounded amount: closed with 1013', async ({
     kit,
   }) => {

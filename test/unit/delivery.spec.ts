@@ -273,6 +273,19 @@ test.describe('channel history positions', () => {
     expect(got).toEqual(['x', 'y']);
   });
 
+  test('a skip (a publication this client is the except of) moves the position without a message or a gap', async () => {
+    const s = socket();
+    const chat = s.channel('chat');
+    const events: unknown[] = [];
+    chat.on('message', (data) => events.push(data));
+    chat.on('gap', (gap) => events.push(gap));
+    await welcome(false, 0);
+    push({ type: 'subscribed', channel: 'chat', offset: 0, epoch: 'e1' });
+    push({ type: 'skip', channel: 'chat', offset: 1, epoch: 'e1' });
+    push({ type: 'message', channel: 'chat', data: 'next', offset: 2, epoch: 'e1' });
+    expect(events).toEqual(['next']);
+  });
+
   test('a live publication in a new epoch, or past a hole, is a gap — once per connection', async () => {
     const s = socket();
     const chat = s.channel('chat');
