@@ -48,15 +48,8 @@ const named = (file, dev) => (dev ? file.replace(/(\.c?js)$/, '.development$1') 
 
 /** @type {import('rollup').RollupOptions[]} */
 export default [
-  ...[false, true].map((dev) => ({
-    input: `${compiled}/index.js`,
-    external,
-    plugins: dev ? [] : [production],
-    output: [
-      { file: named('dist/index.js', dev), format: 'es', banner },
-      { file: named('dist/index.cjs', dev), format: 'cjs', banner },
-    ],
-  })),
+  main(false),
+  main(true),
   {
     // Script-tag build, development: everything inlined, one global `ReliableSocket` (see src/umd.ts).
     input: `${compiled}/umd.js`,
@@ -98,6 +91,22 @@ export default [
   types('websocket/index', 'websocket'),
   types('react/index', 'react'),
 ];
+
+/**
+ * The main entry, ESM and CJS, in one build; eventemitter3 stays an import.
+ * @param {boolean} dev @returns {import('rollup').RollupOptions}
+ */
+function main(dev) {
+  return {
+    input: `${compiled}/index.js`,
+    external,
+    plugins: dev ? [] : [production],
+    output: [
+      { file: named('dist/index.js', dev), format: 'es', banner },
+      { file: named('dist/index.cjs', dev), format: 'cjs', banner },
+    ],
+  };
+}
 
 /**
  * An add-on entry, ESM and CJS, in one build: the main entry (which the user's resolver takes from the same

@@ -1,5 +1,7 @@
 import { Channel, type ChannelHost, type RequestOptions } from './channel.js';
+import { fail, text } from './check.js';
 import { Delivery, type DeliveryHost } from './delivery.js';
+import { DEV } from './dev.js';
 import { ProtocolFallbackError, QueueFullError, SocketClosedError } from './errors.js';
 import type { DropReason, IncomingData } from './events.js';
 import type { DirectSend, FrameLayer, LayerHost } from './frame-layer.js';
@@ -54,20 +56,13 @@ export class ChannelHub implements ChannelHost, FrameLayer {
 
   /** A new view of channel `name`; the first view of a name subscribes (so does one after a refusal). */
   open<I, O>(name: string, validator: Validator<I> | undefined): Channel<I, O> {
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError(
-        `reliable-socket: channel() name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
+    text(name, 'channel() name');
     if (
       validator !== undefined &&
       typeof validator !== 'function' &&
       typeof validator?.['~standard']?.validate !== 'function'
-    ) {
-      throw new TypeError(
-        'reliable-socket: channel() options.validate must be a Standard Schema or a function',
-      );
-    }
+    )
+      fail(TypeError, 'channel() options.validate', DEV && 'a Standard Schema or a function', validator);
     const channel = new Channel<I, O>(name, this, validator);
     // While not open, the subscription goes out with all the others on the next connection.
     if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.socket.state === 'open')
@@ -86,7 +81,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
 
   sendConfirmed(channel: string, data: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.#delivery?.active) return reject(new ProtocolFallbackError('no acknowledgements in v1'));
+      if (!this.#delivery?.active)
+        return reject(new ProtocolFallbackError(DEV && 'no acknowledgements in v1'));
       const frame: SequencedFrame = { type: 'message', channel, data };
       this.#confirmations.set(frame, { resolve, reject });
       try {

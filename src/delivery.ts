@@ -1,3 +1,4 @@
+import { DEV } from './dev.js';
 import { ProtocolFallbackError } from './errors.js';
 import type { DirectSend } from './frame-layer.js';
 import type { OverflowPolicy } from './options.js';
@@ -92,7 +93,7 @@ export class Delivery {
       ...(this.#session ? { session: this.#session } : {}),
     };
     send(JSON.stringify(hello));
-    this.#helloTimer.set(() => this.#fallBack('no welcome within 5 s'), HELLO_TIMEOUT_MS);
+    this.#helloTimer.set(() => this.#fallBack(DEV && 'no welcome within 5 s'), HELLO_TIMEOUT_MS);
     return new Promise((resolve) => (this.#settleGreeting = resolve));
   }
 
@@ -128,7 +129,7 @@ export class Delivery {
         return 'taken';
       }
       // A v2 server answers hello before anything else: anything else means it does not speak v2.
-      this.#fallBack('the server answered hello with something else');
+      this.#fallBack(DEV && 'the server answered hello with something else');
       return frame?.type === 'error' ? 'taken' : 'new';
     }
     if (this.#mode !== 'v2' || !frame) return 'new';
@@ -183,7 +184,7 @@ export class Delivery {
     this.#settle();
   }
 
-  #fallBack(why: string): void {
+  #fallBack(why: string | false): void {
     this.#helloTimer.clear();
     this.#mode = 'v1';
     const waiting = this.#buffer.acknowledge(Number.POSITIVE_INFINITY).map((entry) => entry.frame);

@@ -1,3 +1,5 @@
+import { fail } from './check.js';
+import { DEV } from './dev.js';
 import { report } from './emitter.js';
 import type { IncomingData } from './events.js';
 import type { ResolvedHeartbeat } from './resolve-options.js';
@@ -112,8 +114,7 @@ export class Heartbeat {
     this.#lastPingAt = at;
     try {
       const frame = this.options.ping(id);
-      if (typeof frame !== 'string')
-        throw new TypeError('reliable-socket: heartbeat.ping must return a string');
+      if (typeof frame !== 'string') fail(TypeError, 'options.heartbeat.ping()', DEV && 'a string', frame);
       this.#out = { id, at };
       this.host.send(frame);
     } catch (error) {

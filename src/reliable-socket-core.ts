@@ -1,5 +1,7 @@
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
+import { fail } from './check.js';
 import { Connection } from './connection.js';
+import { DEV } from './dev.js';
 import { Emitter, report } from './emitter.js';
 import {
   OnOpenError,
@@ -141,8 +143,11 @@ export class ReliableSocketCore {
       typeof data !== 'string' &&
       !(data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data))
     ) {
-      throw new TypeError(
-        `reliable-socket: send() takes a string, Blob, ArrayBuffer or typed array, got ${data === null ? 'null' : typeof data} (JSON.stringify objects first)`,
+      fail(
+        TypeError,
+        'send() data',
+        DEV && 'a string, Blob, ArrayBuffer or typed array (JSON.stringify objects first)',
+        data,
       );
     }
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
@@ -163,14 +168,10 @@ export class ReliableSocketCore {
    */
   close(code = 1000, reason = ''): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
-    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new RangeError(
-        `reliable-socket: close() code must be 1000 or an integer from 3000 to 4999, got ${code}`,
-      );
-    }
-    if (byteLength(String(reason)) > 123) {
-      throw new RangeError('reliable-socket: close() reason must be at most 123 bytes of UTF-8');
-    }
+    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999))
+      fail(RangeError, 'close() code', DEV && '1000 or an integer from 3000 to 4999', code);
+    if (byteLength(String(reason)) > 123)
+      fail(RangeError, 'close() reason', DEV && 'at most 123 bytes of UTF-8', reason);
     const connection = this.#connection;
     if (!connection) {
       this.#finish({ code, reason, wasClean: true }, 'close()');
@@ -317,7 +318,7 @@ export class ReliableSocketCore {
    */
   #moveTo(to: SocketState, reason: string): (...events: Announced[]) => boolean {
     const from = this.#state;
-    checkTransition(from, to);
+    if (DEV) checkTransition(from, to);
     this.#state = to;
     const step = ++this.#step;
     return (...events) => {
