@@ -69,7 +69,7 @@ export class QueueFullError extends ReliableSocketError {
   override name = 'QueueFullError';
 
   constructor() {
-    super('ERR_QUEUE_FULL', DEV && 'Send queue full: raise options.queue limits, or await whenOpen()');
+    super('ERR_QUEUE_FULL', DEV && 'Send queue full: raise options.queue limits, or await whenOpen(socket)');
   }
 }
 

@@ -52,3 +52,5 @@ export { ReliableSocketCore } from './reliable-socket-core.js';
 export type { SendResult } from './send-queue.js';
 export type { SocketState } from './state.js';
 export type { Issue, Validator } from './validator.js';
+export type { WhenOpenOptions } from './when-open.js';
+export { whenOpen } from './when-open.js';

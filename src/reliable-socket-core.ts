@@ -20,7 +20,6 @@ import { Retries } from './retries.js';
 import { byteLength, SendQueue, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
-import type { AbortSignalLike } from './web-types.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
@@ -222,31 +221,6 @@ export class ReliableSocketCore {
       { code: 1006, reason: 'reconnect()', wasClean: false, willReconnect: true },
     ];
     if (this.#moveTo('connecting', 'reconnect()')(...(wasOpen ? [close] : []))) this.#connect();
-  }
-
-  /**
-   * Resolves when the socket is open — at once if it is, unless `next` asks for the next `open` event (after a
-   * reconnection). Rejects with {@link SocketClosedError} if it closes for good first, or with the signal's
-   * reason when `signal` aborts. Leaves no listener behind however it settles.
-   */
-  whenOpen(options?: { signal?: AbortSignalLike | undefined; next?: boolean | undefined }): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const signal = options?.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      if (this.#state === 'open' && !options?.next) return resolve();
-      if (this.#state === 'closing' || this.#state === 'closed') return reject(new SocketClosedError());
-      const settle = (outcome: () => void): void => {
-        unsubscribe();
-        signal?.removeEventListener('abort', abort);
-        outcome();
-      };
-      const abort = (): void => settle(() => reject(signal?.reason));
-      const unsubscribe = this.on('state', ({ to }) => {
-        if (to === 'open') settle(resolve);
-        else if (to === 'closing' || to === 'closed') settle(() => reject(new SocketClosedError()));
-      });
-      signal?.addEventListener('abort', abort);
-    });
   }
 
   /**

@@ -166,7 +166,7 @@ test.describe('whenOpen()', () => {
         signal === 'none'
           ? undefined
           : { signal: signal === 'aborted' ? AbortSignal.abort(reason) : controller.signal };
-      const promise = socket.whenOpen(options);
+      const promise = window.RS.whenOpen(socket, options);
       // "At once" means before any task: a timeout of 0 is a task, so it loses to an already settled promise.
       const ticked = new Promise((resolve) => setTimeout(resolve, 0));
       let settledBeforeATask = false;
