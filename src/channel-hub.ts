@@ -34,10 +34,10 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   #opening: DirectSend | undefined;
   #fellBack = false;
 
-  constructor(
-    readonly socket: LayerHost,
-    delivery: boolean,
-  ) {
+  readonly #socket: LayerHost;
+
+  constructor(socket: LayerHost, delivery: boolean) {
+    this.#socket = socket;
     this.#requests = new Requests({
       send: (frame) => this.#send(frame),
       queued: (frame) => socket.queued(encode(frame)),
@@ -65,13 +65,13 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       fail(TypeError, 'channel() options.validate', DEV && 'a Standard Schema or a function', validator);
     const channel = new Channel<I, O>(name, this, validator);
     // While not open, the subscription goes out with all the others on the next connection.
-    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.socket.state === 'open')
+    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.#socket.state === 'open')
       this.#subscribe(name, undefined);
     return channel;
   }
 
   release(channel: Channel<unknown, unknown>): void {
-    if (this.#subscriptions.remove(channel) && this.socket.state === 'open')
+    if (this.#subscriptions.remove(channel) && this.#socket.state === 'open')
       this.#send({ type: 'unsubscribe', channel: channel.name });
   }
 
@@ -161,8 +161,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return outcome.result;
     }
     const text = encode(frame);
-    if (direct) return direct(text) ? 'sent' : this.socket.send(text);
-    return frame.type === 'request' && this.#opening?.(text) ? 'sent' : this.socket.send(text);
+    if (direct) return direct(text) ? 'sent' : this.#socket.send(text);
+    return frame.type === 'request' && this.#opening?.(text) ? 'sent' : this.#socket.send(text);
   }
 
   #subscribe(channel: string, since: Position | undefined, direct?: DirectSend): void {
@@ -178,7 +178,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return true; // delivered already
     for (const view of [...views]) {
       // A listener may have closed the socket: like the socket itself, deliver nothing after that.
-      if (this.socket.state === 'closing' || this.socket.state === 'closed') break;
+      if (this.#socket.state === 'closing' || this.#socket.state === 'closed') break;
       view.deliver(frame.data);
     }
     return true;
@@ -189,7 +189,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       for (const { frame, text } of entries) {
         this.#settle(frame, reason === 'closed' ? new SocketClosedError() : new QueueFullError());
         this.#requests.dropped((request) => request === frame, reason);
-        this.socket.drop(text, reason);
+        this.#socket.drop(text, reason);
       }
     },
     acknowledged: (entries) => {
@@ -200,7 +200,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       if (lostSession) this.#subscriptions.gap(undefined, 'session');
     },
     fellBack: (frames, error) => {
-      if (!this.#fellBack) this.socket.report(error);
+      if (!this.#fellBack) this.#socket.report(error);
       this.#fellBack = true;
       for (const frame of frames) {
         this.#settle(frame, error);

@@ -1,10 +1,9 @@
 import { DEV } from './dev.js';
 import { ProtocolFallbackError } from './errors.js';
 import type { DirectSend } from './frame-layer.js';
-import type { OverflowPolicy } from './options.js';
 import type { SequencedFrame, ServerFrame } from './protocol.js';
 import { ResendBuffer, type Unacked } from './resend-buffer.js';
-import type { SendResult } from './send-queue.js';
+import type { QueueLimits, SendResult } from './send-queue.js';
 import { Timer } from './timer.js';
 
 /** How long a server has to answer `hello` with `welcome` before the connection is taken for v1. */
@@ -56,11 +55,8 @@ export class Delivery {
   #ackDue = 0;
   #settleGreeting: (() => void) | undefined;
 
-  constructor(
-    limits: { maxMessages: number; maxBytes: number; overflow: OverflowPolicy },
-    host: DeliveryHost,
-  ) {
-    this.#buffer = new ResendBuffer(limits.maxMessages, limits.maxBytes, limits.overflow);
+  constructor(limits: QueueLimits, host: DeliveryHost) {
+    this.#buffer = new ResendBuffer(limits);
     this.#host = host;
   }
 
@@ -72,11 +68,6 @@ export class Delivery {
   /** Frames not yet acknowledged by the server. */
   get unacknowledged(): number {
     return this.#buffer.length;
-  }
-
-  /** The session id, once a server has welcomed this socket. */
-  get session(): string | undefined {
-    return this.#session;
   }
 
   /**

@@ -1,7 +1,6 @@
 import type { ReliableSocketError } from './errors.js';
 import type { DropReason, IncomingData, OutgoingData } from './events.js';
-import type { OverflowPolicy } from './options.js';
-import type { SendResult } from './send-queue.js';
+import type { QueueLimits, SendResult } from './send-queue.js';
 import type { SocketState } from './state.js';
 
 /** Writes a frame on one connection now; false when that connection can no longer take it. */
@@ -25,7 +24,7 @@ export interface LayerHost {
   /** The socket's state. */
   readonly state: SocketState;
   /** The queue's limits and overflow policy (a layer's own buffers follow them too). */
-  readonly queue: { maxMessages: number; maxBytes: number; overflow: OverflowPolicy };
+  readonly queue: QueueLimits;
 }
 
 /**

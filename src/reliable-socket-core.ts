@@ -91,8 +91,7 @@ export class ReliableSocketCore {
     this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
     this.#urlProvider = url;
-    const { maxMessages, maxBytes, overflow } = this.#options.queue;
-    this.#queue = new SendQueue(maxMessages, maxBytes, overflow);
+    this.#queue = new SendQueue(this.#options.queue);
     if (this.#options.logger) log(this, this.#options.logger);
     if (this.#options.startClosed) this.#state = 'closed';
     else this.#begin();

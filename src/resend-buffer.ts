@@ -1,6 +1,5 @@
-import type { OverflowPolicy } from './options.js';
 import type { SequencedFrame } from './protocol.js';
-import { byteLength } from './send-queue.js';
+import { byteLength, type QueueLimits } from './send-queue.js';
 
 /** One frame kept until the server acknowledges it. */
 export interface Unacked {
@@ -30,21 +29,15 @@ export interface Kept {
 export class ResendBuffer {
   #entries: Unacked[] = [];
   #bytes = 0;
+  readonly #limits: QueueLimits;
 
-  constructor(
-    readonly maxMessages: number,
-    readonly maxBytes: number,
-    readonly overflow: OverflowPolicy,
-  ) {}
+  constructor(limits: QueueLimits) {
+    this.#limits = limits;
+  }
 
   /** Frames not yet acknowledged. */
   get length(): number {
     return this.#entries.length;
-  }
-
-  /** Their bytes. */
-  get bytes(): number {
-    return this.#bytes;
   }
 
   /** In seq order. */
@@ -58,11 +51,11 @@ export class ResendBuffer {
    */
   push(frame: SequencedFrame, seq: number): Kept | undefined {
     const entry = stamp({ frame, seq, redelivered: false, text: '', bytes: 0, sent: false });
-    const fits = (): boolean =>
-      this.#entries.length < this.maxMessages && this.#bytes + entry.bytes <= this.maxBytes;
+    const { maxMessages, maxBytes, overflow } = this.#limits;
+    const fits = (): boolean => this.#entries.length < maxMessages && this.#bytes + entry.bytes <= maxBytes;
     if (fits()) return this.#add(entry, []);
-    if (this.overflow === 'throw') return undefined;
-    if (this.overflow === 'drop-newest' || entry.bytes > this.maxBytes || this.maxMessages === 0)
+    if (overflow === 'throw') return undefined;
+    if (overflow === 'drop-newest' || entry.bytes > maxBytes || maxMessages === 0)
       return { entry: undefined, dropped: [entry] };
     const dropped: Unacked[] = [];
     while (!fits()) dropped.push(this.#remove(0));

@@ -1,6 +1,13 @@
 import type { OutgoingData } from './events.js';
 import type { OverflowPolicy } from './options.js';
 
+/** How much a queue or buffer may hold, and what happens to a frame that does not fit (the `queue` option). */
+export interface QueueLimits {
+  readonly maxMessages: number;
+  readonly maxBytes: number;
+  readonly overflow: OverflowPolicy;
+}
+
 /** What `send()` did with a frame: sent now, queued until the next connection, or dropped (see `drop`). */
 export type SendResult = 'sent' | 'queued' | 'dropped';
 
@@ -37,12 +44,11 @@ export interface PushResult {
 export class SendQueue {
   #frames: Array<{ data: OutgoingData; bytes: number }> = [];
   #bytes = 0;
+  readonly #limits: QueueLimits;
 
-  constructor(
-    readonly maxMessages: number,
-    readonly maxBytes: number,
-    readonly overflow: OverflowPolicy,
-  ) {}
+  constructor(limits: QueueLimits) {
+    this.#limits = limits;
+  }
 
   /** Frames waiting. */
   get length(): number {
@@ -62,11 +68,11 @@ export class SendQueue {
   push(data: OutgoingData): PushResult | undefined {
     const frame = snapshot(data);
     const bytes = byteLength(frame);
-    const fits = (): boolean =>
-      this.#frames.length < this.maxMessages && this.#bytes + bytes <= this.maxBytes;
+    const { maxMessages, maxBytes, overflow } = this.#limits;
+    const fits = (): boolean => this.#frames.length < maxMessages && this.#bytes + bytes <= maxBytes;
     if (fits()) return this.#add(frame, bytes, []);
-    if (this.overflow === 'throw') return undefined;
-    if (this.overflow === 'drop-newest' || bytes > this.maxBytes || this.maxMessages === 0) {
+    if (overflow === 'throw') return undefined;
+    if (overflow === 'drop-newest' || bytes > maxBytes || maxMessages === 0) {
       return { queued: false, dropped: [frame] };
     }
     const dropped: OutgoingData[] = [];
