@@ -1,7 +1,8 @@
 import { defineConfig } from '@playwright/test';
 import { FIREFOX_PREFS, projectUse } from './scripts/browsers.mjs';
+import type { LibraryOptions } from './test/fixture/test.js';
 
-export default defineConfig({
+export default defineConfig<LibraryOptions>({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -17,5 +18,14 @@ export default defineConfig({
     { name: 'node', testDir: 'test', testMatch: ['unit/**/*.spec.ts', 'node/**/*.spec.ts'] },
     { name: 'chromium', testDir: 'test/browser', use: projectUse('chromium') },
     { name: 'firefox', testDir: 'test/browser', use: projectUse('firefox', FIREFOX_PREFS) },
+    // The browser suite once more against the development build (the `development` export condition, the
+    // unminified UMD file), which the fixture serves under the production names. The demo serves its own files
+    // and the fixture's spec loads no build: they run in the production projects only.
+    {
+      name: 'chromium-development',
+      testDir: 'test/browser',
+      testIgnore: ['demo.spec.ts', 'fixture.spec.ts'],
+      use: { ...projectUse('chromium'), libraryBuild: 'development' },
+    },
   ],
 });
