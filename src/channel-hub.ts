@@ -156,9 +156,9 @@ export class ChannelHub implements ChannelHost, FrameLayer {
    */
   #send(frame: SequencedFrame, direct?: DirectSend): SendResult {
     if (this.#delivery?.active) {
-      const outcome = this.#delivery.send(frame);
-      if (!outcome) throw new QueueFullError();
-      return outcome.result;
+      const result = this.#delivery.send(frame);
+      if (!result) throw new QueueFullError();
+      return result;
     }
     const text = encode(frame);
     if (direct) return direct(text) ? 'sent' : this.#socket.send(text);

@@ -1,9 +1,10 @@
+import { BoundedQueue, type QueueLimits } from './bounded-queue.js';
 import { DEV } from './dev.js';
 import { ProtocolFallbackError } from './errors.js';
 import type { DirectSend } from './frame-layer.js';
 import type { SequencedFrame, ServerFrame } from './protocol.js';
-import { ResendBuffer, type Unacked } from './resend-buffer.js';
-import type { QueueLimits, SendResult } from './send-queue.js';
+import { renumber, type Unacked, unacked } from './resend-buffer.js';
+import type { SendResult } from './send-queue.js';
 import { Timer } from './timer.js';
 
 /** How long a server has to answer `hello` with `welcome` before the connection is taken for v1. */
@@ -41,7 +42,8 @@ export interface DeliveryHost {
  * connection is lost.
  */
 export class Delivery {
-  readonly #buffer: ResendBuffer;
+  /** The resend buffer: every sequenced frame until the server acknowledges it, in seq order. */
+  readonly #buffer: BoundedQueue<Unacked>;
   readonly #host: DeliveryHost;
   readonly #helloTimer = new Timer();
   readonly #ackTimer = new Timer();
@@ -56,7 +58,7 @@ export class Delivery {
   #settleGreeting: (() => void) | undefined;
 
   constructor(limits: QueueLimits, host: DeliveryHost) {
-    this.#buffer = new ResendBuffer(limits);
+    this.#buffer = new BoundedQueue(limits);
     this.#host = host;
   }
 
@@ -91,21 +93,21 @@ export class Delivery {
   /**
    * Sends a sequenced frame now if the session is ready, else keeps it for after the next `welcome`; either
    * way it stays in the resend buffer until acknowledged.
-   * @returns what became of it (`undefined`: the buffer is full and its policy is `throw`), and its entry.
+   * @returns what became of it; `undefined` when the buffer is full and its policy is `throw`.
    */
-  send(frame: SequencedFrame): { result: SendResult; entry?: Unacked } | undefined {
-    const kept = this.#buffer.push(frame, this.#nextSeq);
-    if (!kept) return undefined;
-    if (kept.entry) this.#nextSeq++;
-    if (kept.dropped.length) this.#host.dropped(kept.dropped, 'overflow');
-    if (!kept.entry) return { result: 'dropped' };
-    const result = this.#mode === 'v2' && this.#write(kept.entry) ? 'sent' : 'queued';
-    return { result, entry: kept.entry };
+  send(frame: SequencedFrame): SendResult | undefined {
+    const entry = unacked(frame, this.#nextSeq);
+    const pushed = this.#buffer.push(entry);
+    if (!pushed) return undefined;
+    if (pushed.kept) this.#nextSeq++;
+    if (pushed.dropped.length) this.#host.dropped(pushed.dropped, 'overflow');
+    if (!pushed.kept) return 'dropped';
+    return this.#mode === 'v2' && this.#write(entry) ? 'sent' : 'queued';
   }
 
   /** Forgets an unacknowledged frame that must not be (re-)sent any more, e.g. a request that settled. */
   withdraw(predicate: (frame: SequencedFrame) => boolean): void {
-    this.#buffer.withdraw((entry) => predicate(entry.frame));
+    this.#buffer.take((entry) => predicate(entry.frame));
   }
 
   /**
@@ -143,13 +145,13 @@ export class Delivery {
     this.#mode = 'offline';
     this.#send = undefined;
     this.#settleGreeting = undefined;
-    this.#buffer.unsent();
+    for (const entry of this.#buffer.entries) entry.sent = false;
   }
 
   /** The socket closed for good: what the server never acknowledged is reported. */
   closed(): void {
     this.lost();
-    const left = this.#buffer.acknowledge(Number.POSITIVE_INFINITY);
+    const left = this.#buffer.takeWhile();
     if (left.length) this.#host.dropped(left, 'closed');
   }
 
@@ -159,7 +161,7 @@ export class Delivery {
     this.#session = frame.session;
     this.#mode = 'v2';
     // Subscriptions belong to a connection: the layer subscribes afresh on each, so old ones are not re-sent.
-    while (this.#buffer.withdraw(({ frame }) => frame.type === 'subscribe' || frame.type === 'unsubscribe'));
+    while (this.#buffer.take(({ frame }) => frame.type === 'subscribe' || frame.type === 'unsubscribe'));
     const lostSession = !frame.resumed && previous !== undefined;
     if (frame.resumed) {
       this.#acknowledged(frame.received);
@@ -168,7 +170,7 @@ export class Delivery {
       this.#nextSeq = 1;
       const buffered = new Set(this.#buffer.entries.map((entry) => entry.frame));
       const earlier = lostSession ? this.#host.sessionLost().filter((frame) => !buffered.has(frame)) : [];
-      this.#buffer.renumber(() => this.#nextSeq++, earlier);
+      renumber(this.#buffer, () => this.#nextSeq++, earlier);
     }
     for (const entry of this.#buffer.entries) if (!this.#write(entry)) break;
     this.#host.welcomed(lostSession);
@@ -178,7 +180,7 @@ export class Delivery {
   #fallBack(why: string | false): void {
     this.#helloTimer.clear();
     this.#mode = 'v1';
-    const waiting = this.#buffer.acknowledge(Number.POSITIVE_INFINITY).map((entry) => entry.frame);
+    const waiting = this.#buffer.takeWhile().map((entry) => entry.frame);
     this.#host.fellBack(waiting, new ProtocolFallbackError(why));
     this.#settle();
   }
@@ -190,7 +192,7 @@ export class Delivery {
   }
 
   #acknowledged(seq: number): void {
-    const acked = this.#buffer.acknowledge(seq);
+    const acked = this.#buffer.takeWhile((entry) => entry.seq <= seq);
     if (acked.length) this.#host.acknowledged(acked);
   }
 

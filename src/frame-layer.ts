@@ -1,6 +1,7 @@
+import type { QueueLimits } from './bounded-queue.js';
 import type { ReliableSocketError } from './errors.js';
 import type { DropReason, IncomingData, OutgoingData } from './events.js';
-import type { QueueLimits, SendResult } from './send-queue.js';
+import type { SendResult } from './send-queue.js';
 import type { SocketState } from './state.js';
 
 /** Writes a frame on one connection now; false when that connection can no longer take it. */

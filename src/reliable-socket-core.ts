@@ -1,3 +1,4 @@
+import { BoundedQueue } from './bounded-queue.js';
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
 import { fail } from './check.js';
 import { Connection } from './connection.js';
@@ -17,7 +18,7 @@ import { log } from './logger.js';
 import type { CoreOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
 import { Retries } from './retries.js';
-import { byteLength, SendQueue, type SendResult } from './send-queue.js';
+import { byteLength, type Queued, queued, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
 
@@ -50,7 +51,7 @@ type Announced = {
 export class ReliableSocketCore {
   readonly #options: ResolvedOptions;
   readonly #events = new Emitter<ReliableSocketEvents>();
-  readonly #queue: SendQueue;
+  readonly #queue: BoundedQueue<Queued>;
   readonly #urlProvider: UrlProvider;
   /** The socket's one wait: the retry delay while `reconnecting`, the URL function's deadline while `connecting`. */
   readonly #timer = new Timer();
@@ -91,7 +92,7 @@ export class ReliableSocketCore {
     this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
     this.#urlProvider = url;
-    this.#queue = new SendQueue(this.#options.queue);
+    this.#queue = new BoundedQueue(this.#options.queue);
     if (this.#options.logger) log(this, this.#options.logger);
     if (this.#options.startClosed) this.#state = 'closed';
     else this.#begin();
@@ -151,10 +152,10 @@ export class ReliableSocketCore {
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
     // Open, but the native socket may already be CLOSING (the server's close frame is in): then queue.
     if (this.#state === 'open' && this.#connection?.send(data)) return 'sent';
-    const result = this.#queue.push(data);
+    const result = this.#queue.push(queued(data));
     if (!result) throw new QueueFullError();
     this.#drop(result.dropped, 'overflow');
-    return result.queued ? 'queued' : 'dropped';
+    return result.kept ? 'queued' : 'dropped';
   }
 
   /**
@@ -261,8 +262,8 @@ export class ReliableSocketCore {
     const socket = this;
     const attached = layer({
       send: (frame) => this.send(frame),
-      withdraw: (frame) => this.#queue.withdraw(frame),
-      queued: (frame) => this.#queue.includes(frame),
+      withdraw: (frame) => !!this.#queue.take((entry) => entry.data === frame),
+      queued: (frame) => this.#queue.entries.some((entry) => entry.data === frame),
       drop: (frame, reason) => {
         this.#drops.push([frame, reason, true]);
         this.#reportDrops();
@@ -309,8 +310,8 @@ export class ReliableSocketCore {
     if (!this.#layer?.receive(data)) this.#emit('message', data);
   }
 
-  #drop(frames: OutgoingData[], reason: DropReason): void {
-    for (const frame of frames) this.#drops.push([frame, reason]);
+  #drop(entries: Queued[], reason: DropReason): void {
+    for (const { data } of entries) this.#drops.push([data, reason]);
     this.#reportDrops();
   }
 
@@ -409,14 +410,14 @@ export class ReliableSocketCore {
 
   /** Sends the queue, oldest first. A frame the implementation throws on is reported and dropped, not lost. */
   #flush(connection: Connection): void {
-    for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
+    for (let entry = this.#queue.take(); entry; entry = this.#queue.take()) {
       try {
-        if (connection.send(data)) continue;
-        this.#queue.unshift(data); // not accepted: it waits for the next connection
+        if (connection.send(entry.data)) continue;
+        this.#queue.unshift(entry); // not accepted: it waits for the next connection
         return;
       } catch (error) {
         report(error);
-        this.#drop([data], 'error');
+        this.#drop([entry], 'error');
       }
     }
   }
@@ -495,7 +496,7 @@ export class ReliableSocketCore {
   #stop(to: 'closing' | 'closed', reason: string): () => void {
     this.#timer.clear();
     this.#unwatch();
-    for (const frame of this.#queue.drain()) this.#drops.push([frame, 'closed']);
+    for (const { data } of this.#queue.takeWhile()) this.#drops.push([data, 'closed']);
     const announce = this.#moveTo(to, reason);
     this.#layer?.closed();
     return announce;
