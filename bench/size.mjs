@@ -151,7 +151,6 @@ const peerRows = [];
 for (const peer of peers)
   peerRows.push({ name: peer.name, ...(await minGzip(await bundle(peer.source, peer))) });
 
-const kb = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(2)} KB`;
 const bytes = (/** @type {number} */ n) => n.toLocaleString('en-US');
 /** @type {string[]} */
 const failures = [];
