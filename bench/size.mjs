@@ -7,7 +7,8 @@
 // imports are bundled and measured the same way, in the same run, for comparison only: no budget.
 //
 // `node bench/size.mjs` prints the table and writes bench/results/size.json; `--check` fails when a figure
-// exceeds its budget in bench/budgets.json (CI runs that); `--markdown` prints the table for bench/README.md.
+// exceeds its budget in bench/budgets.json (CI runs that); `--markdown` prints the table for bench/README.md;
+// `--breakdown` adds where the bytes of the production core and full entries go, module by module (see there).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -120,6 +121,53 @@ async function bundle(source, { browser = false, development = false } = {}) {
   return output[0].code;
 }
 
+/**
+ * Where the bytes of an entry go, module by module, in the production build: the entry is bundled from the
+ * compiled modules in build/tsc (what dist/ is bundled from, with src/dev.ts as `DEV = false`, as in
+ * rollup.config.mjs); each module's code in the bundle is minified and gzipped alone, and these sizes are scaled
+ * so that they add up to the entry's own figure. (Alone, a module compresses worse than inside the bundle,
+ * where it shares the gzip dictionary with the rest: the scaling spreads that gain evenly.)
+ * @param {string} source @returns {Promise<Array<{ module: string, gzip: number }>>}
+ */
+async function breakdown(source) {
+  const compiled = `${root}build/tsc/`;
+  const build = await rollup({
+    input: 'entry',
+    plugins: [
+      {
+        name: 'entry',
+        resolveId: (id) => (id === 'entry' ? id : id === 'reliable-socket' ? `${compiled}index.js` : null),
+        load: (id) =>
+          id === 'entry' ? source : id === `${compiled}dev.js` ? 'export const DEV = false;\n' : null,
+      },
+      nodeResolve({ rootDir: root }),
+      commonjs(),
+    ],
+  });
+  const { output } = await build.generate({ format: 'es' });
+  await build.close();
+  const total = (await minGzip(output[0].code)).gzip;
+  const alone = [];
+  for (const [id, module] of Object.entries(output[0].modules)) {
+    if (!module.code?.trim()) continue;
+    // Top-level names are kept (module: false), or terser would drop the module's code as unused.
+    const { code: min = '' } = await minify(module.code, { compress: { passes: 2 }, mangle: true });
+    if (min.length < 20) continue; // a constant (src/dev.ts): a few bytes in the bundle, not worth a row
+    const name = id.includes('node_modules/eventemitter3')
+      ? 'eventemitter3 (with its CommonJS interop)'
+      : id.startsWith(compiled)
+        ? `src/${id.slice(compiled.length).replace(/\.js$/, '.ts')}`
+        : 'CommonJS interop helpers';
+    alone.push({ module: name, gzip: gzipSync(min, { level: 9 }).length });
+  }
+  const merged = new Map();
+  for (const { module, gzip } of alone) merged.set(module, (merged.get(module) ?? 0) + gzip);
+  const sum = [...merged.values()].reduce((a, b) => a + b, 0);
+  return [...merged]
+    .map(([module, gzip]) => ({ module, gzip: Math.round((gzip * total) / sum) }))
+    .sort((a, b) => b.gzip - a.gzip);
+}
+
 /** @param {string} file a file of dist/, measured as shipped */
 function shipped(file) {
   const code = readFileSync(new URL(`../dist/${file}`, import.meta.url));
@@ -187,6 +235,18 @@ if (process.argv.includes('--markdown')) {
   }
   for (const peer of peerRows)
     console.log(`  ${'peer'.padEnd(10)} ${bytes(peer.gzip).padStart(6)}${' '.repeat(33)}${peer.name}`);
+}
+
+if (process.argv.includes('--breakdown')) {
+  for (const key of ['core', 'full']) {
+    const entry = imports.find((i) => i.key === key);
+    if (!entry) continue;
+    console.log(
+      `\nwhere the bytes of ${key} (production) go, min+gzip, by module (bench/size.mjs: breakdown())`,
+    );
+    for (const { module, gzip } of await breakdown(entry.source))
+      console.log(`  ${bytes(gzip).padStart(6)}  ${module}`);
+  }
 }
 
 mkdirSync(new URL('results/', import.meta.url), { recursive: true });
