@@ -6,6 +6,7 @@ export type {
   SubscriptionEnd,
 } from './channel.js';
 export { Channel } from './channel.js';
+export type { ArgumentErrorCode } from './check.js';
 export type { ReliableSocketErrorCode } from './errors.js';
 export {
   ChannelClosedError,
