@@ -1,5 +1,6 @@
 import { defineConfig } from '@playwright/test';
 import { FIREFOX_PREFS, projectUse } from './scripts/browsers.mjs';
+import type { LibraryOptions } from './test/fixture/test.js';
 import { webkitPage } from './test/webdriver/fixtures.js';
 
 /**
@@ -14,7 +15,7 @@ const NOT_IN_WEBKIT = [
 
 // `browserPage` is a fixture (test/fixture/test.ts) set to a fixture function here, which Playwright allows for
 // options; its type says so.
-export default defineConfig<{ browserPage: unknown }>({
+export default defineConfig<LibraryOptions & { browserPage: unknown }>({
   fullyParallel: true,
   forbidOnly: !!process.env.CI,
   retries: 0,
@@ -37,6 +38,15 @@ export default defineConfig<{ browserPage: unknown }>({
       testDir: 'test/browser',
       testIgnore: NOT_IN_WEBKIT,
       use: { browserName: 'webkit', browserPage: webkitPage },
+    },
+    // The browser suite once more against the development build (the `development` export condition, the
+    // unminified UMD file), which the fixture serves under the production names. The demo serves its own files
+    // and the fixture's spec loads no build: they run in the production projects only.
+    {
+      name: 'chromium-development',
+      testDir: 'test/browser',
+      testIgnore: ['demo.spec.ts', 'fixture.spec.ts'],
+      use: { ...projectUse('chromium'), libraryBuild: 'development' },
     },
   ],
 });

@@ -29,38 +29,52 @@ const mainEntryExternal = {
     isMainEntry(id.replace(/\.d\.ts$/, '.js'), importer) ? { id: pkg.name, external: true } : null,
 };
 
+/**
+ * The production build: src/dev.ts is loaded as `DEV = false`, and rollup drops every branch only the
+ * development build takes (long messages, assertions, warnings). The development build keeps the module as
+ * compiled (`DEV = true`), and rollup drops the production-only branches instead.
+ * @type {import('rollup').Plugin}
+ */
+const production = {
+  name: 'production',
+  load: (id) => (id === path.resolve(compiled, 'dev.js') ? 'export const DEV = false;\n' : null),
+};
+
+/**
+ * The file name of a build: `index.js` in production, `index.development.js` in development.
+ * @param {string} file @param {boolean} dev
+ */
+const named = (file, dev) => (dev ? file.replace(/(\.c?js)$/, '.development$1') : file);
+
 /** @type {import('rollup').RollupOptions[]} */
 export default [
+  main(false),
+  main(true),
   {
-    input: `${compiled}/index.js`,
-    external,
-    output: [
-      { file: 'dist/index.js', format: 'es', banner },
-      { file: 'dist/index.cjs', format: 'cjs', banner },
-    ],
-  },
-  {
-    // Script-tag build: everything inlined, one global `ReliableSocket` (see src/umd.ts).
+    // Script-tag build, development: everything inlined, one global `ReliableSocket` (see src/umd.ts).
     input: `${compiled}/umd.js`,
     plugins: [nodeResolve({ browser: true }), commonjs()],
-    output: [
-      {
-        file: 'dist/reliable-socket.umd.js',
-        format: 'umd',
-        name: 'ReliableSocket',
-        exports: 'default',
-        banner,
-      },
-      {
-        file: 'dist/reliable-socket.umd.min.js',
-        format: 'umd',
-        name: 'ReliableSocket',
-        exports: 'default',
-        banner,
-        sourcemap: true,
-        plugins: [terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: /^!/ } })],
-      },
-    ],
+    output: {
+      file: 'dist/reliable-socket.umd.js',
+      format: 'umd',
+      name: 'ReliableSocket',
+      exports: 'default',
+      banner,
+    },
+  },
+  {
+    // Script-tag build, production and minified: what `unpkg` and `jsdelivr` serve.
+    input: `${compiled}/umd.js`,
+    plugins: [production, nodeResolve({ browser: true }), commonjs()],
+    output: {
+      file: 'dist/reliable-socket.umd.min.js',
+      format: 'umd',
+      name: 'ReliableSocket',
+      exports: 'default',
+      banner,
+      sourcemap: true,
+      plugins: [terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: /^!/ } })],
+    },
   },
   {
     // The companion server, Node only: `ws` and Node's own modules stay imports.
@@ -71,8 +85,7 @@ export default [
       { file: 'dist/server.cjs', format: 'cjs', banner },
     ],
   },
-  addOn('websocket'),
-  addOn('react'),
+  ...[false, true].flatMap((dev) => [addOn('websocket', dev), addOn('react', dev)]),
   types('index', 'index'),
   types('server/index', 'server'),
   types('websocket/index', 'websocket'),
@@ -80,17 +93,34 @@ export default [
 ];
 
 /**
- * An add-on entry, ESM and CJS: the main entry and React stay imports.
- * @param {string} name @returns {import('rollup').RollupOptions}
+ * The main entry, ESM and CJS, in one build; eventemitter3 stays an import.
+ * @param {boolean} dev @returns {import('rollup').RollupOptions}
  */
-function addOn(name) {
+function main(dev) {
+  return {
+    input: `${compiled}/index.js`,
+    external,
+    plugins: dev ? [] : [production],
+    output: [
+      { file: named('dist/index.js', dev), format: 'es', banner },
+      { file: named('dist/index.cjs', dev), format: 'cjs', banner },
+    ],
+  };
+}
+
+/**
+ * An add-on entry, ESM and CJS, in one build: the main entry (which the user's resolver takes from the same
+ * build, by the same export condition) and React stay imports.
+ * @param {string} name @param {boolean} dev @returns {import('rollup').RollupOptions}
+ */
+function addOn(name, dev) {
   return {
     input: `${compiled}/${name}/index.js`,
     external: ['react'],
-    plugins: [mainEntryExternal],
+    plugins: dev ? [mainEntryExternal] : [mainEntryExternal, production],
     output: [
-      { file: `dist/${name}.js`, format: 'es', banner },
-      { file: `dist/${name}.cjs`, format: 'cjs', banner },
+      { file: named(`dist/${name}.js`, dev), format: 'es', banner },
+      { file: named(`dist/${name}.cjs`, dev), format: 'cjs', banner },
     ],
   };
 }

@@ -37,7 +37,7 @@ test('throughput', async ({ page, server, browser }, testInfo) => {
             close = () => ws.close();
           } else {
             const socket = new window.RS.ReliableSocket(url);
-            await socket.whenOpen();
+            await window.RS.whenOpen(socket);
             if (kind === 'raw') {
               socket.on('message', arrived);
               send = (data) => socket.send(data);
@@ -99,7 +99,7 @@ test('throughput profile', async ({ page, server, browser, browserName }, testIn
             if (++received === count) done();
           };
           const socket = new window.RS.ReliableSocket(url);
-          await socket.whenOpen();
+          await window.RS.whenOpen(socket);
           const echo = socket.channel('echo');
           if (kind === 'raw') socket.on('message', arrived);
           else echo.on('message', arrived);
@@ -168,7 +168,7 @@ test('throughput cost', async ({ page, server, browser }, testInfo) => {
     };
     const measure = async (kind: 'raw' | 'channel') => {
       const socket = new window.RS.ReliableSocket('ws://127.0.0.1:1/', { WebSocket: StubWebSocket });
-      await socket.whenOpen();
+      await window.RS.whenOpen(socket);
       const ws = last!;
       let received = 0;
       let send: () => void;

@@ -1,5 +1,7 @@
 import { Channel, type ChannelHost, type RequestOptions } from './channel.js';
+import { fail, text } from './check.js';
 import { Delivery, type DeliveryHost } from './delivery.js';
+import { DEV } from './dev.js';
 import { ProtocolFallbackError, QueueFullError, SocketClosedError } from './errors.js';
 import type { DropReason, IncomingData } from './events.js';
 import type { DirectSend, FrameLayer, LayerHost } from './frame-layer.js';
@@ -34,10 +36,10 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   /** The server welcomed this connection with a new session after a lost one: views hear of it once open. */
   #lostSession = false;
 
-  constructor(
-    readonly socket: LayerHost,
-    delivery: boolean,
-  ) {
+  readonly #socket: LayerHost;
+
+  constructor(socket: LayerHost, delivery: boolean) {
+    this.#socket = socket;
     this.#requests = new Requests({
       send: (frame) => this.#send(frame),
       queued: (frame) => socket.queued(encode(frame)),
@@ -56,29 +58,22 @@ export class ChannelHub implements ChannelHost, FrameLayer {
 
   /** A new view of channel `name`; the first view of a name subscribes (so does one after a refusal). */
   open<I, O>(name: string, validator: Validator<I> | undefined): Channel<I, O> {
-    if (typeof name !== 'string' || name === '') {
-      throw new TypeError(
-        `reliable-socket: channel() name must be a non-empty string, got ${JSON.stringify(name)}`,
-      );
-    }
+    text(name, 'channel() name');
     if (
       validator !== undefined &&
       typeof validator !== 'function' &&
       typeof validator?.['~standard']?.validate !== 'function'
-    ) {
-      throw new TypeError(
-        'reliable-socket: channel() options.validate must be a Standard Schema or a function',
-      );
-    }
+    )
+      fail(TypeError, 'channel() options.validate', DEV && 'a Standard Schema or a function', validator);
     const channel = new Channel<I, O>(name, this, validator);
     // While not open, the subscription goes out with all the others on the next connection.
-    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.socket.state === 'open')
+    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.#socket.state === 'open')
       this.#subscribe(name, undefined);
     return channel;
   }
 
   release(channel: Channel<unknown, unknown>): void {
-    if (this.#subscriptions.remove(channel) && this.socket.state === 'open')
+    if (this.#subscriptions.remove(channel) && this.#socket.state === 'open')
       this.#send({ type: 'unsubscribe', channel: channel.name });
   }
 
@@ -88,7 +83,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
 
   sendConfirmed(channel: string, data: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
-      if (!this.#delivery?.active) return reject(new ProtocolFallbackError('no acknowledgements in v1'));
+      if (!this.#delivery?.active)
+        return reject(new ProtocolFallbackError(DEV && 'no acknowledgements in v1'));
       const frame: SequencedFrame = { type: 'message', channel, data };
       this.#confirmations.set(frame, { resolve, reject });
       try {
@@ -178,8 +174,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return outcome.result;
     }
     const text = encode(frame);
-    if (direct) return direct(text) ? 'sent' : this.socket.send(text);
-    return frame.type === 'request' && this.#opening?.(text) ? 'sent' : this.socket.send(text);
+    if (direct) return direct(text) ? 'sent' : this.#socket.send(text);
+    return frame.type === 'request' && this.#opening?.(text) ? 'sent' : this.#socket.send(text);
   }
 
   #subscribe(channel: string, since: Position | undefined, direct?: DirectSend): void {
@@ -195,7 +191,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return true; // delivered already
     for (const view of [...views]) {
       // A listener may have closed the socket: like the socket itself, deliver nothing after that.
-      if (this.socket.state === 'closing' || this.socket.state === 'closed') break;
+      if (this.#socket.state === 'closing' || this.#socket.state === 'closed') break;
       view.deliver(frame.data);
     }
     return true;
@@ -206,7 +202,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       for (const { frame, text } of entries) {
         this.#settle(frame, reason === 'closed' ? new SocketClosedError() : new QueueFullError());
         this.#requests.dropped((request) => request === frame, reason);
-        this.socket.drop(text, reason);
+        this.#socket.drop(text, reason);
       }
     },
     acknowledged: (entries) => {
@@ -221,7 +217,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       });
     },
     fellBack: (frames, error) => {
-      if (!this.#fellBack) this.socket.report(error);
+      if (!this.#fellBack) this.#socket.report(error);
       this.#fellBack = true;
       for (const frame of frames) {
         this.#settle(frame, error);

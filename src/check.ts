@@ -1,5 +1,17 @@
 // Small combinators that check a value and say precisely what is wrong with it: every error names the
-// option (its path, e.g. `options.heartbeat.intervalMs`), what it must be, and what it got.
+// option (its path, e.g. `options.heartbeat.intervalMs`) and carries a stable `code`; the development build's
+// message also says what the option must be and what it got. Both builds accept and reject the same values.
+import { DEV } from './dev.js';
+
+/**
+ * Stable codes of the TypeErrors and RangeErrors thrown for a bad argument or option (its `code` property, and
+ * in the production build's message). README "Two builds and the error codes" explains each.
+ */
+export type ArgumentErrorCode =
+  | 'ERR_INVALID_TYPE'
+  | 'ERR_OUT_OF_RANGE'
+  | 'ERR_UNKNOWN_OPTION'
+  | 'ERR_NO_WEBSOCKET';
 
 /** Checks one value, found at `path`; returns it (or its default) or throws a TypeError or RangeError. */
 export type Check<T> = (value: unknown, path: string) => T;
@@ -15,14 +27,36 @@ const show = (value: unknown): string =>
           ? 'an object'
           : String(value);
 
-/** Throws `error` saying what `path` must be and what it was. */
+/**
+ * Throws `error` about the argument or option at `path`, with `code`. The message is `reliable-socket: ${path}`
+ * followed, in the development build, by `detail` (a sentence that completes it), and in the production build
+ * by the code in parentheses: call sites write `DEV && '…'`, so that the production build carries no detail.
+ */
+export function raise(
+  error: TypeErrorConstructor | RangeErrorConstructor,
+  code: ArgumentErrorCode,
+  path: string,
+  detail: string | false,
+): never {
+  throw Object.assign(new error(`reliable-socket: ${path}${DEV ? detail : ` (${code})`}`), { code });
+}
+
+/**
+ * Throws `error` about `path`: in the development build saying what it must be (`expected`) and what it was; its
+ * code is `ERR_OUT_OF_RANGE` for a RangeError, else `ERR_INVALID_TYPE`.
+ */
 export function fail(
   error: TypeErrorConstructor | RangeErrorConstructor,
   path: string,
-  expected: string,
+  expected: string | false,
   value: unknown,
 ): never {
-  throw new error(`reliable-socket: ${path} must be ${expected}, got ${show(value)}`);
+  raise(
+    error,
+    error === RangeError ? 'ERR_OUT_OF_RANGE' : 'ERR_INVALID_TYPE',
+    path,
+    DEV && ` must be ${expected}, got ${show(value)}`,
+  );
 }
 
 /** A number in [min, max]; `integer` also allows Infinity. Absent: `fallback`. */
@@ -30,9 +64,9 @@ export const num =
   (fallback: number, min: number, max: number, integer?: boolean): Check<number> =>
   (value, path) => {
     if (value === undefined) return fallback;
-    if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, path, 'a number', value);
+    if (typeof value !== 'number' || Number.isNaN(value)) fail(TypeError, path, DEV && 'a number', value);
     if (value < min || value > max || (integer && value !== Infinity && !Number.isInteger(value))) {
-      fail(RangeError, path, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
+      fail(RangeError, path, DEV && `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, value);
     }
     return value;
   };
@@ -42,7 +76,8 @@ export const oneOf =
   <T extends string>(...allowed: T[]): Check<T> =>
   (value, path) => {
     if (value === undefined) return allowed[0]!;
-    if (!allowed.includes(value as T)) fail(TypeError, path, `one of ${allowed.map(show).join(', ')}`, value);
+    if (!allowed.includes(value as T))
+      fail(TypeError, path, DEV && `one of ${allowed.map(show).join(', ')}`, value);
     return value as T;
   };
 
@@ -51,7 +86,7 @@ export const fn =
   <F>(orString?: boolean): Check<F | undefined> =>
   (value, path) => {
     if (value !== undefined && typeof value !== 'function' && !(orString && typeof value === 'string')) {
-      fail(TypeError, path, orString ? 'a function or a string' : 'a function', value);
+      fail(TypeError, path, DEV && (orString ? 'a function or a string' : 'a function'), value);
     }
     return value as F | undefined;
   };
@@ -70,7 +105,7 @@ export const orInfinity =
 
 /** A non-empty string. */
 export const text: Check<string> = (value, path) => {
-  if (typeof value !== 'string' || value === '') fail(TypeError, path, 'a non-empty string', value);
+  if (typeof value !== 'string' || value === '') fail(TypeError, path, DEV && 'a non-empty string', value);
   return value;
 };
 
@@ -82,7 +117,7 @@ export function group<T extends object>(
   value: unknown,
   path: string,
   checks: { [K in keyof T]-?: Check<T[K]> },
-  expected = 'an object',
+  expected: string | false = DEV && 'an object',
 ): T {
   const given = (value === undefined ? {} : value) as Record<string, unknown>;
   if (given === null || typeof given !== 'object' || Array.isArray(given))
@@ -90,7 +125,12 @@ export function group<T extends object>(
   const keys = Object.keys(checks) as Array<keyof T & string>;
   for (const key of Object.keys(given)) {
     if (!keys.includes(key as keyof T & string)) {
-      throw new TypeError(`reliable-socket: ${path} has no option "${key}" (known: ${keys.join(', ')})`);
+      raise(
+        TypeError,
+        'ERR_UNKNOWN_OPTION',
+        DEV ? path : `${path}.${key}`,
+        DEV && ` has no option "${key}" (known: ${keys.join(', ')})`,
+      );
     }
   }
   const result = {} as T;

@@ -32,11 +32,10 @@ export class Connection {
   #closing: CloseDetails | undefined;
 
   /** Creates the native socket; throws what its constructor throws (e.g. a SyntaxError for a bad URL). */
-  constructor(
-    url: string,
-    options: ResolvedOptions,
-    readonly host: ConnectionHost,
-  ) {
+  readonly #host: ConnectionHost;
+
+  constructor(url: string, options: ResolvedOptions, host: ConnectionHost) {
+    this.#host = host;
     const ws = new options.WebSocket(url, options.protocols);
     this.#ws = ws;
     ws.binaryType = options.binaryType;
@@ -117,7 +116,7 @@ export class Connection {
   #end(details: CloseDetails): void {
     if (this.#ended) return;
     this.#detach(details.reason);
-    this.host.ended(details);
+    this.#host.ended(details);
   }
 
   #detach(reason: string): void {

@@ -1,8 +1,9 @@
+import { BoundedQueue, type QueueLimits } from './bounded-queue.js';
+import { DEV } from './dev.js';
 import { ProtocolFallbackError } from './errors.js';
 import type { DirectSend } from './frame-layer.js';
-import type { OverflowPolicy } from './options.js';
 import type { SequencedFrame, ServerFrame } from './protocol.js';
-import { ResendBuffer, type Unacked } from './resend-buffer.js';
+import { forgetSeqs, pushFirst, stamp, type Unacked, unacked } from './resend-buffer.js';
 import type { SendResult } from './send-queue.js';
 import { Timer } from './timer.js';
 
@@ -44,7 +45,7 @@ export interface DeliveryHost {
  * connection is lost.
  */
 export class Delivery {
-  readonly #buffer: ResendBuffer;
+  readonly #buffer: BoundedQueue<Unacked>;
   readonly #host: DeliveryHost;
   readonly #helloTimer = new Timer();
   readonly #ackTimer = new Timer();
@@ -58,11 +59,8 @@ export class Delivery {
   #ackDue = 0;
   #settleGreeting: (() => void) | undefined;
 
-  constructor(
-    limits: { maxMessages: number; maxBytes: number; overflow: OverflowPolicy },
-    host: DeliveryHost,
-  ) {
-    this.#buffer = new ResendBuffer(limits.maxMessages, limits.maxBytes, limits.overflow);
+  constructor(limits: QueueLimits, host: DeliveryHost) {
+    this.#buffer = new BoundedQueue(limits);
     this.#host = host;
   }
 
@@ -95,7 +93,7 @@ export class Delivery {
       ...(this.#session ? { session: this.#session } : {}),
     };
     send(JSON.stringify(hello));
-    this.#helloTimer.set(() => this.#fallBack('no welcome within 5 s'), HELLO_TIMEOUT_MS);
+    this.#helloTimer.set(() => this.#fallBack(DEV && 'no welcome within 5 s'), HELLO_TIMEOUT_MS);
     return new Promise((resolve) => (this.#settleGreeting = resolve));
   }
 
@@ -105,17 +103,18 @@ export class Delivery {
    * @returns what became of it (`undefined`: the buffer is full and its policy is `throw`), and its entry.
    */
   send(frame: SequencedFrame): { result: SendResult; entry?: Unacked } | undefined {
-    const kept = this.#buffer.push(frame);
-    if (!kept) return undefined;
-    if (kept.dropped.length) this.#host.dropped(kept.dropped, 'overflow');
-    if (!kept.entry) return { result: 'dropped' };
-    const result = this.#mode === 'v2' && this.#write(kept.entry) ? 'sent' : 'queued';
-    return { result, entry: kept.entry };
+    const entry = unacked(frame);
+    const pushed = this.#buffer.push(entry);
+    if (!pushed) return undefined;
+    if (pushed.dropped.length) this.#host.dropped(pushed.dropped, 'overflow');
+    if (!pushed.kept) return { result: 'dropped' };
+    const result = this.#mode === 'v2' && this.#write(entry) ? 'sent' : 'queued';
+    return { result, entry };
   }
 
   /** Forgets an unacknowledged frame that must not be (re-)sent any more, e.g. a request that settled. */
   withdraw(predicate: (frame: SequencedFrame) => boolean): void {
-    this.#buffer.withdraw((entry) => predicate(entry.frame));
+    this.#buffer.take((entry) => predicate(entry.frame));
   }
 
   /**
@@ -130,7 +129,7 @@ export class Delivery {
         return 'taken';
       }
       // A v2 server answers hello before anything else: anything else means it does not speak v2.
-      this.#fallBack('the server answered hello with something else');
+      this.#fallBack(DEV && 'the server answered hello with something else');
       return frame?.type === 'error' ? 'taken' : 'new';
     }
     if (this.#mode !== 'v2' || !frame) return 'new';
@@ -158,7 +157,7 @@ export class Delivery {
   /** The socket closed for good: what the server never acknowledged is reported. */
   closed(): void {
     this.lost();
-    const left = this.#buffer.clear();
+    const left = this.#buffer.takeWhile();
     if (left.length) this.#host.dropped(left, 'closed');
   }
 
@@ -174,7 +173,7 @@ export class Delivery {
     this.#session = frame.session;
     this.#mode = 'v2';
     // Subscriptions belong to a connection: they are asked for afresh on each, never re-sent.
-    while (this.#buffer.withdraw(({ frame }) => frame.type === 'subscribe' || frame.type === 'unsubscribe'));
+    while (this.#buffer.take(({ frame }) => frame.type === 'subscribe' || frame.type === 'unsubscribe'));
     const lostSession = !frame.resumed && previous !== undefined;
     if (frame.resumed) {
       this.#acknowledged(frame.received);
@@ -182,10 +181,13 @@ export class Delivery {
       this.#received = 0;
       this.#nextSeq = 1;
       const buffered = new Set(this.#buffer.entries.map((entry) => entry.frame));
-      this.#buffer.forgetSeqs(this.#host.sessionLost().filter((frame) => !buffered.has(frame)));
+      forgetSeqs(
+        this.#buffer,
+        this.#host.sessionLost().filter((frame) => !buffered.has(frame)),
+      );
     }
     const written = this.#buffer.entries.filter((entry) => entry.seq !== undefined);
-    const connection = this.#host.welcomed(lostSession).map((f) => this.#buffer.pushFirst(f));
+    const connection = this.#host.welcomed(lostSession).map((f) => pushFirst(this.#buffer, f));
     const waiting = this.#buffer.entries.filter(
       (entry) => entry.seq === undefined && !connection.includes(entry),
     );
@@ -193,10 +195,10 @@ export class Delivery {
     this.#settle();
   }
 
-  #fallBack(why: string): void {
+  #fallBack(why: string | false): void {
     this.#helloTimer.clear();
     this.#mode = 'v1';
-    const waiting = this.#buffer.acknowledge(Number.POSITIVE_INFINITY).map((entry) => entry.frame);
+    const waiting = this.#buffer.takeWhile().map((entry) => entry.frame);
     this.#host.fellBack(waiting, new ProtocolFallbackError(why));
     this.#settle();
   }
@@ -208,14 +210,14 @@ export class Delivery {
   }
 
   #acknowledged(seq: number): void {
-    const acked = this.#buffer.acknowledge(seq);
+    const acked = this.#buffer.takeWhile((entry) => entry.seq !== undefined && entry.seq <= seq);
     if (acked.length) this.#host.acknowledged(acked);
   }
 
   /** Writes an entry on the connection, giving it its seq first if it has none yet. */
   #write(entry: Unacked): boolean {
     if (!this.#send) return false;
-    if (entry.seq === undefined) this.#buffer.stamp(entry, this.#nextSeq++);
+    if (entry.seq === undefined) stamp(entry, this.#nextSeq++);
     return this.#send(entry.text);
   }
 

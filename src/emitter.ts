@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
+import { DEV } from './dev.js';
 
 /** Listener count of one event at which a likely leak is reported (once, on the console). */
 const LISTENER_WARNING_AT = 101;
@@ -52,7 +53,8 @@ export class Emitter<Events extends EventMap<Events>> {
     };
     this.#events[once ? 'once' : 'on'](event, isolated);
     // The usual leak: `on()` in a function that runs per reconnect or per render, its unsubscribe dropped.
-    if (this.#events.listenerCount(event) === LISTENER_WARNING_AT) {
+    // A warning for developers: the production build leaves it out.
+    if (DEV && this.#events.listenerCount(event) === LISTENER_WARNING_AT) {
       globalThis.console?.warn(
         `reliable-socket: ${LISTENER_WARNING_AT} listeners of "${event}" on one emitter — a leak? on() and once() return the only function that removes a listener`,
       );

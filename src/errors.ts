@@ -1,3 +1,5 @@
+import { DEV } from './dev.js';
+
 /**
  * Stable error codes. Match on `error.code`, not on the message or the class name: messages may be reworded,
  * codes never change within a major version.
@@ -29,13 +31,17 @@ export type ReliableSocketErrorCode =
 export class ReliableSocketError extends Error {
   override name = 'ReliableSocketError';
 
+  /**
+   * @param message What happened and how to fix it; `false` for the code alone. Subclasses pass `DEV && '…'`:
+   *   the production build's messages are their codes, unless they carry what the server or a validator said.
+   */
   constructor(
     /** Stable, machine-readable code. */
     readonly code: ReliableSocketErrorCode,
-    message: string,
+    message: string | false,
     options?: ErrorOptions,
   ) {
-    super(message, options);
+    super(message || code, options);
   }
 }
 
@@ -49,7 +55,8 @@ export class SocketClosedError extends ReliableSocketError {
   constructor() {
     super(
       'ERR_SOCKET_CLOSED',
-      'Socket closed for good (close(), or it gave up reconnecting): create a new one',
+      DEV &&
+        'Socket closed for good (close(), or it gave up reconnecting): open() it again, or create a new one',
     );
   }
 }
@@ -62,7 +69,7 @@ export class QueueFullError extends ReliableSocketError {
   override name = 'QueueFullError';
 
   constructor() {
-    super('ERR_QUEUE_FULL', 'Send queue full: raise options.queue limits, or await whenOpen()');
+    super('ERR_QUEUE_FULL', DEV && 'Send queue full: raise options.queue limits, or await whenOpen(socket)');
   }
 }
 
@@ -74,7 +81,7 @@ export class RetriesExhaustedError extends ReliableSocketError {
     /** How many retries were made. */
     readonly retries: number,
   ) {
-    super('ERR_RETRIES_EXHAUSTED', `Gave up after ${retries} retries (options.reconnect.maxRetries)`);
+    super('ERR_RETRIES_EXHAUSTED', DEV && `Gave up after ${retries} retries (options.reconnect.maxRetries)`);
   }
 }
 
@@ -83,7 +90,7 @@ export class UrlError extends ReliableSocketError {
   override name = 'UrlError';
 
   constructor(cause: unknown) {
-    super('ERR_URL', 'The URL function failed or gave no ws: URL; retrying', { cause });
+    super('ERR_URL', DEV && 'The URL function failed or gave no ws: URL; retrying', { cause });
   }
 }
 
@@ -92,7 +99,7 @@ export class OnOpenError extends ReliableSocketError {
   override name = 'OnOpenError';
 
   constructor(cause: unknown) {
-    super('ERR_ON_OPEN', 'options.onOpen failed; retrying', { cause });
+    super('ERR_ON_OPEN', DEV && 'options.onOpen failed; retrying', { cause });
   }
 }
 
@@ -101,7 +108,7 @@ export class ChannelClosedError extends ReliableSocketError {
   override name = 'ChannelClosedError';
 
   constructor(channel: string) {
-    super('ERR_CHANNEL_CLOSED', `Channel "${channel}" is closed: get a new one from socket.channel()`);
+    super('ERR_CHANNEL_CLOSED', DEV && `Channel "${channel}" is closed: get a new one from socket.channel()`);
   }
 }
 
@@ -110,7 +117,7 @@ export class RequestTimeoutError extends ReliableSocketError {
   override name = 'RequestTimeoutError';
 
   constructor(readonly timeoutMs: number) {
-    super('ERR_REQUEST_TIMEOUT', `No response within ${timeoutMs} ms`);
+    super('ERR_REQUEST_TIMEOUT', DEV && `No response within ${timeoutMs} ms`);
   }
 }
 
@@ -138,7 +145,7 @@ export class ConnectionLostError extends ReliableSocketError {
   constructor() {
     super(
       'ERR_CONNECTION_LOST',
-      'Connection lost after the request was sent: it may or may not have been handled',
+      DEV && 'Connection lost after the request was sent: it may or may not have been handled',
     );
   }
 }
@@ -151,7 +158,10 @@ export class InvalidPayloadError extends ReliableSocketError {
     /** The validator's issues. */
     readonly issues: ReadonlyArray<{ message: string }>,
   ) {
-    super('ERR_INVALID_PAYLOAD', `Invalid response: ${issues.map((issue) => issue.message).join('; ')}`);
+    super(
+      'ERR_INVALID_PAYLOAD',
+      `${DEV ? 'Invalid response: ' : ''}${issues.map((issue) => issue.message).join('; ')}`,
+    );
   }
 }
 
@@ -163,10 +173,10 @@ export class InvalidPayloadError extends ReliableSocketError {
 export class ProtocolFallbackError extends ReliableSocketError {
   override name = 'ProtocolFallbackError';
 
-  constructor(why: string) {
+  constructor(why: string | false) {
     super(
       'ERR_PROTOCOL_FALLBACK',
-      `The server does not speak protocol v2 (${why}): running v1, without delivery guarantees`,
+      DEV && `The server does not speak protocol v2 (${why}): running v1, without delivery guarantees`,
     );
   }
 }

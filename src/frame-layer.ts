@@ -1,6 +1,6 @@
+import type { QueueLimits } from './bounded-queue.js';
 import type { ReliableSocketError } from './errors.js';
 import type { DropReason, IncomingData, OutgoingData } from './events.js';
-import type { OverflowPolicy } from './options.js';
 import type { SendResult } from './send-queue.js';
 import type { SocketState } from './state.js';
 
@@ -25,7 +25,7 @@ export interface LayerHost {
   /** The socket's state. */
   readonly state: SocketState;
   /** The queue's limits and overflow policy (a layer's own buffers follow them too). */
-  readonly queue: { maxMessages: number; maxBytes: number; overflow: OverflowPolicy };
+  readonly queue: QueueLimits;
 }
 
 /**

@@ -1,3 +1,5 @@
+import { fail } from './check.js';
+import { DEV } from './dev.js';
 import { report } from './emitter.js';
 import type { IncomingData } from './events.js';
 import type { ResolvedHeartbeat } from './resolve-options.js';
@@ -43,10 +45,13 @@ export class Heartbeat {
   #lastPingAt = 0;
   #out: Out | undefined;
 
-  constructor(
-    readonly options: ResolvedHeartbeat,
-    readonly host: HeartbeatHost,
-  ) {}
+  readonly #options: ResolvedHeartbeat;
+  readonly #host: HeartbeatHost;
+
+  constructor(options: ResolvedHeartbeat, host: HeartbeatHost) {
+    this.#options = options;
+    this.#host = host;
+  }
 
   /** Starts the schedule: the first ping goes out after one interval. */
   start(): void {
@@ -63,7 +68,7 @@ export class Heartbeat {
     if (out) out.heard = true;
     let answer: number | boolean;
     try {
-      answer = this.options.pong(data);
+      answer = this.#options.pong(data);
     } catch (error) {
       report(error);
       return false;
@@ -73,7 +78,7 @@ export class Heartbeat {
     if (out && (typeof answer === 'number' ? answer === out.id : answer)) {
       this.#out = undefined;
       this.#schedule();
-      this.host.pong(now() - out.at); // last: a listener may close the socket
+      this.#host.pong(now() - out.at); // last: a listener may close the socket
     }
     return typeof answer === 'number' || !!answer;
   }
@@ -92,11 +97,11 @@ export class Heartbeat {
   }
 
   #tick(): void {
-    const { intervalMs, timeoutMs } = this.options;
+    const { intervalMs, timeoutMs } = this.#options;
     const out = this.#out;
     if (out && now() - out.at >= timeoutMs) {
       if (!out.heard) {
-        this.host.dead();
+        this.#host.dead();
         return;
       }
       this.#out = undefined; // frames came, so the link lives; this ping's pong is not coming in time
@@ -111,11 +116,10 @@ export class Heartbeat {
     const at = now();
     this.#lastPingAt = at;
     try {
-      const frame = this.options.ping(id);
-      if (typeof frame !== 'string')
-        throw new TypeError('reliable-socket: heartbeat.ping must return a string');
+      const frame = this.#options.ping(id);
+      if (typeof frame !== 'string') fail(TypeError, 'options.heartbeat.ping()', DEV && 'a string', frame);
       this.#out = { id, at };
-      this.host.send(frame);
+      this.#host.send(frame);
     } catch (error) {
       report(error);
     }
@@ -124,7 +128,7 @@ export class Heartbeat {
   /** Wakes at the deadline of the ping that is out, or else at the next ping. */
   #schedule(): void {
     const out = this.#out;
-    const at = out ? out.at + this.options.timeoutMs : this.#lastPingAt + this.options.intervalMs;
+    const at = out ? out.at + this.#options.timeoutMs : this.#lastPingAt + this.#options.intervalMs;
     this.#timer.set(() => this.#tick(), Math.max(0, at - now()));
   }
 }

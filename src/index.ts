@@ -6,6 +6,7 @@ export type {
   SubscriptionEnd,
 } from './channel.js';
 export { Channel } from './channel.js';
+export type { ArgumentErrorCode } from './check.js';
 export type { ReliableSocketErrorCode } from './errors.js';
 export {
   ChannelClosedError,
@@ -52,3 +53,5 @@ export { ReliableSocketCore } from './reliable-socket-core.js';
 export type { SendResult } from './send-queue.js';
 export type { SocketState } from './state.js';
 export type { Issue, Validator } from './validator.js';
+export type { WhenOpenOptions } from './when-open.js';
+export { whenOpen } from './when-open.js';

@@ -1,5 +1,8 @@
+import { BoundedQueue } from './bounded-queue.js';
 import { isOffline, type LifeEvent, watchBrowserLife } from './browser-life.js';
+import { fail } from './check.js';
 import { Connection } from './connection.js';
+import { DEV } from './dev.js';
 import { Emitter, report } from './emitter.js';
 import {
   OnOpenError,
@@ -15,10 +18,9 @@ import { log } from './logger.js';
 import type { CoreOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
 import { Retries } from './retries.js';
-import { byteLength, SendQueue, type SendResult } from './send-queue.js';
+import { byteLength, type Queued, queued, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
-import type { AbortSignalLike } from './web-types.js';
 
 const READY_STATE = { connecting: 0, open: 1, reconnecting: 0, closing: 2, closed: 3 } as const;
 
@@ -49,7 +51,7 @@ type Announced = {
 export class ReliableSocketCore {
   readonly #options: ResolvedOptions;
   readonly #events = new Emitter<ReliableSocketEvents>();
-  readonly #queue: SendQueue;
+  readonly #queue: BoundedQueue<Queued>;
   readonly #urlProvider: UrlProvider;
   /** The socket's one wait: the retry delay while `reconnecting`, the URL function's deadline while `connecting`. */
   readonly #timer = new Timer();
@@ -90,8 +92,7 @@ export class ReliableSocketCore {
     this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
     this.#urlProvider = url;
-    const { maxMessages, maxBytes, overflow } = this.#options.queue;
-    this.#queue = new SendQueue(maxMessages, maxBytes, overflow);
+    this.#queue = new BoundedQueue(this.#options.queue);
     if (this.#options.logger) log(this, this.#options.logger);
     if (this.#options.startClosed) this.#state = 'closed';
     else this.#begin();
@@ -141,17 +142,20 @@ export class ReliableSocketCore {
       typeof data !== 'string' &&
       !(data instanceof Blob || data instanceof ArrayBuffer || ArrayBuffer.isView(data))
     ) {
-      throw new TypeError(
-        `reliable-socket: send() takes a string, Blob, ArrayBuffer or typed array, got ${data === null ? 'null' : typeof data} (JSON.stringify objects first)`,
+      fail(
+        TypeError,
+        'send() data',
+        DEV && 'a string, Blob, ArrayBuffer or typed array (JSON.stringify objects first)',
+        data,
       );
     }
     if (this.#state === 'closing' || this.#state === 'closed') throw new SocketClosedError();
     // Open, but the native socket may already be CLOSING (the server's close frame is in): then queue.
     if (this.#state === 'open' && this.#connection?.send(data)) return 'sent';
-    const result = this.#queue.push(data);
+    const result = this.#queue.push(queued(data));
     if (!result) throw new QueueFullError();
     this.#drop(result.dropped, 'overflow');
-    return result.queued ? 'queued' : 'dropped';
+    return result.kept ? 'queued' : 'dropped';
   }
 
   /**
@@ -163,14 +167,10 @@ export class ReliableSocketCore {
    */
   close(code = 1000, reason = ''): void {
     if (this.#state === 'closing' || this.#state === 'closed') return;
-    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999)) {
-      throw new RangeError(
-        `reliable-socket: close() code must be 1000 or an integer from 3000 to 4999, got ${code}`,
-      );
-    }
-    if (byteLength(String(reason)) > 123) {
-      throw new RangeError('reliable-socket: close() reason must be at most 123 bytes of UTF-8');
-    }
+    if (code !== 1000 && !(Number.isInteger(code) && code >= 3000 && code <= 4999))
+      fail(RangeError, 'close() code', DEV && '1000 or an integer from 3000 to 4999', code);
+    if (byteLength(String(reason)) > 123)
+      fail(RangeError, 'close() reason', DEV && 'at most 123 bytes of UTF-8', reason);
     const connection = this.#connection;
     if (!connection) {
       this.#finish({ code, reason, wasClean: true }, 'close()');
@@ -224,31 +224,6 @@ export class ReliableSocketCore {
   }
 
   /**
-   * Resolves when the socket is open — at once if it is, unless `next` asks for the next `open` event (after a
-   * reconnection). Rejects with {@link SocketClosedError} if it closes for good first, or with the signal's
-   * reason when `signal` aborts. Leaves no listener behind however it settles.
-   */
-  whenOpen(options?: { signal?: AbortSignalLike | undefined; next?: boolean | undefined }): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const signal = options?.signal;
-      if (signal?.aborted) return reject(signal.reason);
-      if (this.#state === 'open' && !options?.next) return resolve();
-      if (this.#state === 'closing' || this.#state === 'closed') return reject(new SocketClosedError());
-      const settle = (outcome: () => void): void => {
-        unsubscribe();
-        signal?.removeEventListener('abort', abort);
-        outcome();
-      };
-      const abort = (): void => settle(() => reject(signal?.reason));
-      const unsubscribe = this.on('state', ({ to }) => {
-        if (to === 'open') settle(resolve);
-        else if (to === 'closing' || to === 'closed') settle(() => reject(new SocketClosedError()));
-      });
-      signal?.addEventListener('abort', abort);
-    });
-  }
-
-  /**
    * Calls `listener` on every `event` until the returned function is called — the only way to remove it. A
    * listener is isolated as on a native EventTarget: one that throws is reported (`reportError`) and the others
    * still run. More than 100 listeners of one event are reported on the console: usually a leak.
@@ -287,8 +262,8 @@ export class ReliableSocketCore {
     const socket = this;
     const attached = layer({
       send: (frame) => this.send(frame),
-      withdraw: (frame) => this.#queue.withdraw(frame),
-      queued: (frame) => this.#queue.includes(frame),
+      withdraw: (frame) => !!this.#queue.take((entry) => entry.data === frame),
+      queued: (frame) => this.#queue.entries.some((entry) => entry.data === frame),
       drop: (frame, reason) => {
         this.#drops.push([frame, reason, true]);
         this.#reportDrops();
@@ -317,7 +292,7 @@ export class ReliableSocketCore {
    */
   #moveTo(to: SocketState, reason: string): (...events: Announced[]) => boolean {
     const from = this.#state;
-    checkTransition(from, to);
+    if (DEV) checkTransition(from, to);
     this.#state = to;
     const step = ++this.#step;
     return (...events) => {
@@ -335,8 +310,8 @@ export class ReliableSocketCore {
     if (!this.#layer?.receive(data)) this.#emit('message', data);
   }
 
-  #drop(frames: OutgoingData[], reason: DropReason): void {
-    for (const frame of frames) this.#drops.push([frame, reason]);
+  #drop(entries: Queued[], reason: DropReason): void {
+    for (const { data } of entries) this.#drops.push([data, reason]);
     this.#reportDrops();
   }
 
@@ -435,14 +410,14 @@ export class ReliableSocketCore {
 
   /** Sends the queue, oldest first. A frame the implementation throws on is reported and dropped, not lost. */
   #flush(connection: Connection): void {
-    for (let data = this.#queue.shift(); data !== undefined; data = this.#queue.shift()) {
+    for (let entry = this.#queue.take(); entry; entry = this.#queue.take()) {
       try {
-        if (connection.send(data)) continue;
-        this.#queue.unshift(data); // not accepted: it waits for the next connection
+        if (connection.send(entry.data)) continue;
+        this.#queue.unshift(entry); // not accepted: it waits for the next connection
         return;
       } catch (error) {
         report(error);
-        this.#drop([data], 'error');
+        this.#drop([entry], 'error');
       }
     }
   }
@@ -521,7 +496,7 @@ export class ReliableSocketCore {
   #stop(to: 'closing' | 'closed', reason: string): () => void {
     this.#timer.clear();
     this.#unwatch();
-    for (const frame of this.#queue.drain()) this.#drops.push([frame, 'closed']);
+    for (const { data } of this.#queue.takeWhile()) this.#drops.push([data, 'closed']);
     const announce = this.#moveTo(to, reason);
     this.#layer?.closed();
     return announce;

@@ -1,6 +1,7 @@
 import type { Channel, ChannelOptions } from './channel.js';
 import { ChannelHub } from './channel-hub.js';
 import { fail } from './check.js';
+import { DEV } from './dev.js';
 import type { ReliableSocketOptions, UrlProvider } from './options.js';
 import { ReliableSocketCore } from './reliable-socket-core.js';
 
@@ -44,7 +45,7 @@ export class ReliableSocket<
     const { delivery, ...core } = isObject(options) ? options : {};
     super(url, isObject(options) ? core : options);
     if (delivery !== undefined && typeof delivery !== 'boolean')
-      fail(TypeError, 'options.delivery', 'a boolean', delivery);
+      fail(TypeError, 'options.delivery', DEV && 'a boolean', delivery);
     this.#delivery = delivery ?? true;
   }
 

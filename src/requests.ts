@@ -47,7 +47,11 @@ export class Requests {
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
 
-  constructor(readonly host: RequestsHost) {}
+  readonly #host: RequestsHost;
+
+  constructor(host: RequestsHost) {
+    this.#host = host;
+  }
 
   /** Sends a request; the promise settles with the response or one of the errors listed on `Channel.request`. */
   start(channel: string, data: unknown, options: RequestOptions = {}, accept: Accept): Promise<unknown> {
@@ -62,7 +66,7 @@ export class Requests {
         if (!this.#pending.delete(id)) return;
         timer.clear();
         signal?.removeEventListener('abort', abort);
-        this.host.withdraw(pending.frame);
+        this.#host.withdraw(pending.frame);
         outcome();
       };
       const pending: Pending = {
@@ -75,7 +79,7 @@ export class Requests {
       timer.set(() => pending.reject(new RequestTimeoutError(timeoutMs)), timeoutMs);
       signal?.addEventListener('abort', abort);
       try {
-        this.host.send(pending.frame);
+        this.#host.send(pending.frame);
       } catch (error) {
         pending.reject(error);
       }
@@ -108,7 +112,7 @@ export class Requests {
   /** A v1 connection was lost: requests that went out on it cannot be answered any more. */
   lost(): void {
     for (const pending of [...this.#pending.values()])
-      if (!this.host.queued(pending.frame)) pending.reject(new ConnectionLostError());
+      if (!this.#host.queued(pending.frame)) pending.reject(new ConnectionLostError());
   }
 
   /** The socket closed for good. */

@@ -1,8 +1,14 @@
-import type { OverflowPolicy } from './options.js';
+import type { BoundedQueue } from './bounded-queue.js';
 import type { SequencedFrame } from './protocol.js';
 import { byteLength } from './send-queue.js';
 
-/** One frame kept until the server acknowledges it. */
+/**
+ * One frame kept in the resend buffer (protocol v2) from the moment it is sent until the server acknowledges it:
+ * the client's half of "nothing lost". The buffer is a {@link BoundedQueue}: first the frames written to a
+ * connection (with their seq, in seq order), then those still waiting for one. It is bounded like the send
+ * queue — by the frames' size without their seq — and like it, never drops a frame without handing it back to
+ * be reported.
+ */
 export interface Unacked {
   /** The frame without `seq`. */
   readonly frame: SequencedFrame;
@@ -12,147 +18,45 @@ export interface Unacked {
   redelivered: boolean;
   /** The frame as written, with its seq; the bare frame until then. */
   text: string;
-  bytes: number;
-  /** The bare frame, encoded once (the seq is spliced into it), and its size. */
+  /** The bare frame, encoded once (the seq is spliced into it). */
   readonly bare: string;
-  readonly bareBytes: number;
+  /** The size of the bare frame. */
+  readonly bytes: number;
 }
 
-/** What {@link ResendBuffer.push} did: the new entry (undefined when it was itself dropped) and what it dropped. */
-export interface Kept {
-  entry: Unacked | undefined;
-  dropped: Unacked[];
+/** A new entry for `frame`, waiting for its seq. */
+export function unacked(frame: SequencedFrame, redelivered = false): Unacked {
+  const bare = JSON.stringify(frame);
+  return { frame, seq: undefined, redelivered, text: bare, bare, bytes: byteLength(bare) };
+}
+
+/** Gives an entry its seq as it is written, splicing it (and the redelivered flag) into the bare JSON. */
+export function stamp(entry: Unacked, seq: number): void {
+  entry.seq = seq;
+  entry.text = `${entry.bare.slice(0, -1)},"seq":${seq}${entry.redelivered ? ',"redelivered":true' : ''}}`;
 }
 
 /**
- * The client's half of "nothing lost" (protocol v2): every sequenced frame from the moment it is sent until the
- * server acknowledges it — first those written to a connection (with their seq, in seq order), then those still
- * waiting for one. Bounded in count and bytes like the send queue, and like the queue it never drops a frame
- * without handing it back to be reported.
+ * Puts a frame that goes out now ahead of those still waiting (a subscription on a new connection), whatever
+ * the bounds: the layer's own frames are few, and must not push out what the app sent.
  */
-export class ResendBuffer {
-  #entries: Unacked[] = [];
-  #bytes = 0;
-
-  constructor(
-    readonly maxMessages: number,
-    readonly maxBytes: number,
-    readonly overflow: OverflowPolicy,
-  ) {}
-
-  /** Frames not yet acknowledged. */
-  get length(): number {
-    return this.#entries.length;
-  }
-
-  /** Written ones first, in seq order, then waiting ones. */
-  get entries(): readonly Unacked[] {
-    return this.#entries;
-  }
-
-  /**
-   * Keeps a frame (not yet written), making room per the overflow policy (see `SendQueue.push`); undefined, and
-   * nothing changed, when full with policy `throw`.
-   */
-  push(frame: SequencedFrame): Kept | undefined {
-    const entry = waiting(frame, false);
-    const fits = (): boolean =>
-      this.#entries.length < this.maxMessages && this.#bytes + entry.bytes <= this.maxBytes;
-    if (fits()) return this.#add(entry, []);
-    if (this.overflow === 'throw') return undefined;
-    if (this.overflow === 'drop-newest' || entry.bytes > this.maxBytes || this.maxMessages === 0)
-      return { entry: undefined, dropped: [entry] };
-    const dropped: Unacked[] = [];
-    while (!fits()) dropped.push(this.#remove(0));
-    return this.#add(entry, dropped);
-  }
-
-  /**
-   * Keeps a frame that goes out now, ahead of those still waiting (a subscription on a new connection), beyond
-   * the bounds: the layer's own frames are few, and must not push out what the app sent.
-   */
-  pushFirst(frame: SequencedFrame): Unacked {
-    const entry = waiting(frame, false);
-    const firstWaiting = this.#entries.findIndex((e) => e.seq === undefined);
-    this.#entries.splice(firstWaiting < 0 ? this.#entries.length : firstWaiting, 0, entry);
-    this.#bytes += entry.bytes;
-    return entry;
-  }
-
-  /** Gives an entry its seq as it is written (encoding it with it). */
-  stamp(entry: Unacked, seq: number): void {
-    this.#bytes -= entry.bytes;
-    entry.seq = seq;
-    encoded(entry);
-    this.#bytes += entry.bytes;
-  }
-
-  /** The server processed every frame up to `seq`: forgets them and returns them (for confirmations). */
-  acknowledge(seq: number): Unacked[] {
-    let count = 0;
-    while (count < this.#entries.length && (this.#entries[count]!.seq ?? Infinity) <= seq) count++;
-    const acked = this.#entries.splice(0, count);
-    for (const entry of acked) this.#bytes -= entry.bytes;
-    return acked;
-  }
-
-  /** Forgets one frame (a request that settled, a connection-scoped frame); returns it if it was there. */
-  withdraw(predicate: (entry: Unacked) => boolean): Unacked | undefined {
-    const index = this.#entries.findIndex(predicate);
-    return index < 0 ? undefined : this.#remove(index);
-  }
-
-  /** Forgets everything, and returns it. */
-  clear(): Unacked[] {
-    const all = this.#entries;
-    this.#entries = [];
-    this.#bytes = 0;
-    return all;
-  }
-
-  /**
-   * The session was lost (`welcome` with `resumed: false`): `earlier` (requests the old session acknowledged
-   * but never answered) and then every frame still here wait again, in that order, to get new seqs as they are
-   * written, marked `redelivered` — the new session cannot know whether the old one processed them.
-   */
-  forgetSeqs(earlier: readonly SequencedFrame[] = []): void {
-    this.#entries = [...earlier.map((frame) => waiting(frame, true)), ...this.#entries];
-    for (const entry of this.#entries) {
-      entry.seq = undefined;
-      entry.redelivered = true;
-      encoded(entry);
-    }
-    this.#bytes = this.#entries.reduce((sum, entry) => sum + entry.bytes, 0);
-  }
-
-  #add(entry: Unacked, dropped: Unacked[]): Kept {
-    this.#entries.push(entry);
-    this.#bytes += entry.bytes;
-    return { entry, dropped };
-  }
-
-  #remove(index: number): Unacked {
-    const [entry] = this.#entries.splice(index, 1);
-    this.#bytes -= entry!.bytes;
-    return entry!;
-  }
-}
-
-/** A new entry, waiting for its seq. */
-function waiting(frame: SequencedFrame, redelivered: boolean): Unacked {
-  const bare = JSON.stringify(frame);
-  const bytes = byteLength(bare);
-  return { frame, seq: undefined, redelivered, text: bare, bytes, bare, bareBytes: bytes };
-}
-
-/** Encodes an entry's frame with its seq (and the redelivered flag) once it has one: spliced into the bare JSON. */
-function encoded(entry: Unacked): Unacked {
-  const { bare, seq, redelivered } = entry;
-  entry.text =
-    seq === undefined
-      ? bare
-      : `${bare.slice(0, -1)},"seq":${seq}${redelivered ? ',"redelivered":true' : ''}}`;
-  // What is spliced in is ASCII: the size grows by its length.
-  entry.bytes = entry.bareBytes + entry.text.length - bare.length;
+export function pushFirst(buffer: BoundedQueue<Unacked>, frame: SequencedFrame): Unacked {
+  const entry = unacked(frame);
+  buffer.unshift(...buffer.takeWhile((e) => e.seq !== undefined), entry);
   return entry;
+}
+
+/**
+ * The session was lost (`welcome` with `resumed: false`): `earlier` (requests the old session acknowledged but
+ * never answered) and then every frame still in `buffer` wait again, in that order, to get new seqs as they are
+ * written, marked `redelivered` — the new session cannot know whether the old one processed them.
+ */
+export function forgetSeqs(buffer: BoundedQueue<Unacked>, earlier: readonly SequencedFrame[]): void {
+  const entries = [...earlier.map((frame) => unacked(frame, true)), ...buffer.takeWhile()];
+  for (const entry of entries) {
+    entry.seq = undefined;
+    entry.redelivered = true;
+    entry.text = entry.bare;
+  }
+  buffer.unshift(...entries);
 }

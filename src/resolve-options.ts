@@ -1,5 +1,6 @@
 import { backoff } from './backoff.js';
-import { type Check, fail, fn, group, num, oneOf } from './check.js';
+import { type Check, fail, fn, group, num, oneOf, raise } from './check.js';
+import { DEV } from './dev.js';
 import type { CloseDetails, IncomingData } from './events.js';
 import type {
   CoreOptions,
@@ -74,7 +75,7 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
       ping: fn(true),
       pong: fn(true),
     },
-    'false or an object',
+    DEV && 'false or an object',
   );
   return {
     intervalMs,
@@ -87,7 +88,7 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
 const closeCodes: Check<readonly number[]> = (value, path) => {
   if (value === undefined) return [1002, 1003, 1007, 1008, 1009, 1010];
   if (!Array.isArray(value) || !value.every(Number.isInteger))
-    fail(TypeError, path, 'an array of integer close codes', value);
+    fail(TypeError, path, DEV && 'an array of integer close codes', value);
   return value;
 };
 
@@ -119,11 +120,16 @@ function resolveReconnect(value: unknown, path: string): ResolvedReconnect | fal
       shouldReconnect: fn(),
       random: fn(),
     },
-    'false or an object',
+    DEV && 'false or an object',
   );
   const maxDelayMs = o.maxDelayMs < 0 ? Math.max(30_000, o.initialDelayMs) : o.maxDelayMs;
   if (maxDelayMs < o.initialDelayMs) {
-    fail(RangeError, `${path}.maxDelayMs`, `at least initialDelayMs (${o.initialDelayMs})`, maxDelayMs);
+    fail(
+      RangeError,
+      `${path}.maxDelayMs`,
+      DEV && `at least initialDelayMs (${o.initialDelayMs})`,
+      maxDelayMs,
+    );
   }
   const curve = { ...o, maxDelayMs };
   const random = o.random ?? Math.random;
@@ -142,7 +148,7 @@ const protocolsCheck: Check<string | string[] | undefined> = (value, path) => {
     typeof value !== 'string' &&
     !(Array.isArray(value) && value.every((p) => typeof p === 'string'))
   ) {
-    fail(TypeError, path, 'a string or an array of strings', value);
+    fail(TypeError, path, DEV && 'a string or an array of strings', value);
   }
   return value;
 };
@@ -154,8 +160,12 @@ export function resolveOptions(options?: CoreOptions): ResolvedOptions {
     WebSocket: (value, path) => {
       const WebSocketImpl = fn<WebSocketConstructor>()(value, path) ?? globalThis.WebSocket;
       if (typeof WebSocketImpl !== 'function') {
-        throw new TypeError(
-          "reliable-socket: no global WebSocket here: pass options.WebSocket (in Node < 22: import { WebSocket } from 'ws')",
+        raise(
+          TypeError,
+          'ERR_NO_WEBSOCKET',
+          path,
+          DEV &&
+            ": there is no global WebSocket here: pass one (in Node < 22: import { WebSocket } from 'ws')",
         );
       }
       return WebSocketImpl;
@@ -172,7 +182,7 @@ export function resolveOptions(options?: CoreOptions): ResolvedOptions {
       }),
     onOpen: fn(),
     startClosed: (value, path) => {
-      if (value !== undefined && typeof value !== 'boolean') fail(TypeError, path, 'a boolean', value);
+      if (value !== undefined && typeof value !== 'boolean') fail(TypeError, path, DEV && 'a boolean', value);
       return value === true;
     },
     logger: fn(),
@@ -191,7 +201,7 @@ export function resolveUrl(value: unknown, what: string): string {
   } catch {}
   const scheme = url?.protocol.replace(/^http/, 'ws');
   if (!url || (scheme !== 'ws:' && scheme !== 'wss:'))
-    fail(TypeError, what, 'a ws:, wss:, http: or https: URL', value);
+    fail(TypeError, what, DEV && 'a ws:, wss:, http: or https: URL', value);
   url.protocol = scheme;
   url.hash = ''; // the WebSocket constructor rejects fragments
   return url.href;

@@ -20,7 +20,11 @@ export class Retries {
   /** When the current connection was established, on the monotonic clock (uptime is a duration). */
   #openedAt: number | undefined;
 
-  constructor(readonly policy: ResolvedReconnect | false) {}
+  readonly #policy: ResolvedReconnect | false;
+
+  constructor(policy: ResolvedReconnect | false) {
+    this.#policy = policy;
+  }
 
   /** A new life (`open()` after a close): the count starts again. */
   reset(): void {
@@ -35,7 +39,7 @@ export class Retries {
 
   /** The current connection, if any, is over: one that stayed up `stableAfterMs` starts the count again. */
   ended(): void {
-    const { policy } = this;
+    const policy = this.#policy;
     if (policy && this.#openedAt !== undefined && performance.now() - this.#openedAt >= policy.stableAfterMs)
       this.count = 0;
     this.#openedAt = undefined;
@@ -48,7 +52,7 @@ export class Retries {
    */
   verdict(details: CloseDetails): 'final' | 'exhausted' | undefined {
     this.ended();
-    const { policy } = this;
+    const policy = this.#policy;
     if (!policy || policy.finalCloseCodes.includes(details.code)) return 'final';
     if (this.count >= policy.maxRetries) return 'exhausted';
     return undefined;
@@ -60,7 +64,7 @@ export class Retries {
    * fall back to retrying after 1 s. The delay is capped at the longest a timer can wait.
    */
   schedule(details: CloseDetails): Retry | 'final' {
-    const { policy } = this;
+    const policy = this.#policy;
     if (!policy || !ask(policy.shouldReconnect, true, details)) return 'final';
     const attempt = ++this.count;
     const delay = ask(policy.delay, 1000, attempt, details);

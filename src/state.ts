@@ -20,7 +20,10 @@ export const TRANSITIONS: Readonly<Record<SocketState, readonly SocketState[]>> 
   closed: ['connecting'],
 };
 
-/** Throws if `from → to` is not in {@link TRANSITIONS}. */
+/**
+ * Throws if `from → to` is not in {@link TRANSITIONS}: an internal assertion, which only the development build
+ * makes (callers write `if (DEV) checkTransition(…)`).
+ */
 export function checkTransition(from: SocketState, to: SocketState): void {
   if (!TRANSITIONS[from].includes(to))
     throw new Error(`reliable-socket bug: illegal state transition ${from} → ${to}`);

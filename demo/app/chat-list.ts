@@ -10,7 +10,10 @@ export type Status = 'queued' | 'sending' | 'dropped' | 'delivered';
 
 const STATUS_TEXT: Record<Exclude<Status, 'delivered'>, [text: string, explain: string]> = {
   queued: ['queued', 'Waiting for a connection; the socket sends it as soon as one is open.'],
-  sending: ['sending…', 'Sent; waiting for the server to acknowledge it. If the link dies first, the socket sends it again.'],
+  sending: [
+    'sending…',
+    'Sent; waiting for the server to acknowledge it. If the link dies first, the socket sends it again.',
+  ],
   dropped: ['dropped', 'The socket gave up on it: closed for good, or its buffer overflowed.'],
 };
 

@@ -84,8 +84,13 @@ export class FanOut<Out extends ChannelMap> {
       else if (publication.except !== undefined) {
         const frame = frameFor(publication, client);
         if (frame) client.sendText(frame);
-      } else if (client.v2) client.sendText((v2 ??= publicationFrame(publication, true)));
-      else client.sendText((v1 ??= publicationFrame(publication, false)));
+      } else if (client.v2) {
+        v2 = v2 ?? publicationFrame(publication, true);
+        client.sendText(v2);
+      } else {
+        v1 = v1 ?? publicationFrame(publication, false);
+        client.sendText(v1);
+      }
     }
   }
 }

@@ -71,11 +71,19 @@ export class Session {
       return;
     }
     if (this.#state === 'ended') return;
-    if (frame.type === 'hello') return this.host.malformed(frame, 'A second hello on one connection.');
-    if (frame.type === 'ack') return this.#acknowledged(frame.seq);
-    if (frame.type === 'ping') return this.host.handle(frame, false);
-    const { seq, redelivered } = frame as Sequenced;
-    if (seq === undefined) return this.host.malformed(frame, 'On a v2 connection this frame needs a "seq".');
+    if (frame.type === 'hello') this.host.malformed(frame, 'A second hello on one connection.');
+    else if (frame.type === 'ack') this.#acknowledged(frame.seq);
+    else if (frame.type === 'ping') this.host.handle(frame, false);
+    else this.#sequenced(frame as Sequenced);
+  }
+
+  /** A frame with a seq: handled once. */
+  #sequenced(frame: Sequenced): void {
+    const { seq, redelivered } = frame;
+    if (seq === undefined) {
+      this.host.malformed(frame, 'On a v2 connection this frame needs a "seq".');
+      return;
+    }
     this.#owe();
     if (seq <= this.#processed) return; // seen already: acknowledged again, handled once
     this.#processed = seq;

@@ -1,5 +1,9 @@
 // Everything from the main entry is imported through index.js: the build turns that import into
 // `reliable-socket`, so an app that uses both entries bundles the core once.
+
+// Bundled into this entry (a few bytes): the same stable codes and messages as the main entry's.
+import { fail, raise } from '../check.js';
+import { DEV } from '../dev.js';
 import {
   type CloseInfo,
   type CoreOptions,
@@ -217,12 +221,14 @@ export class ReliableWebSocket extends EventTarget implements WebSocket {
    * @param reason at most 123 bytes of UTF-8, or a `SyntaxError` DOMException. @default ''
    */
   close(code?: number, reason?: string): void {
-    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999)) {
-      throw new DOMException(`close code must be 1000 or 3000–4999, got ${code}`, 'InvalidAccessError');
-    }
-    if (new TextEncoder().encode(reason ?? '').length > 123) {
-      throw new DOMException('close reason must be at most 123 bytes of UTF-8', 'SyntaxError');
-    }
+    // The native exceptions, with its messages in the development build only.
+    if (code !== undefined && code !== 1000 && !(code >= 3000 && code <= 4999))
+      throw new DOMException(
+        DEV ? `close code must be 1000 or 3000–4999, got ${code}` : '',
+        'InvalidAccessError',
+      );
+    if (new TextEncoder().encode(reason ?? '').length > 123)
+      throw new DOMException(DEV ? 'close reason must be at most 123 bytes of UTF-8' : '', 'SyntaxError');
     if (this.#readyState > 1) return;
     this.#readyState = 2;
     this.#core.close(code === undefined ? 1000 : Math.trunc(code), reason ?? '');
@@ -250,20 +256,20 @@ export class ReliableWebSocket extends EventTarget implements WebSocket {
 
 /** The core options an instance runs with: heartbeat off unless given, and a loss after open final unless asked. */
 function coreOptions(options: ReliableWebSocketOptions, lostForGood: () => boolean): CoreOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`reliable-socket: ReliableWebSocket options must be an object, got ${options}`);
-  }
+  if (typeof options !== 'object' || options === null)
+    fail(TypeError, 'ReliableWebSocket options', DEV && 'an object', options);
   const { reconnectAfterOpen, heartbeat = false, reconnect, ...rest } = options;
   for (const key of ['protocols', 'binaryType', 'startClosed'])
     if (key in rest)
-      throw new TypeError(
-        `reliable-socket: options.${key} is not a ReliableWebSocket option (protocols are the constructor's second argument, binaryType is a property)`,
+      raise(
+        TypeError,
+        'ERR_UNKNOWN_OPTION',
+        `options.${key}`,
+        DEV &&
+          " is not a ReliableWebSocket option (protocols are the constructor's second argument, binaryType is a property)",
       );
-  if (reconnectAfterOpen !== undefined && typeof reconnectAfterOpen !== 'boolean') {
-    throw new TypeError(
-      `reliable-socket: options.reconnectAfterOpen must be a boolean, got ${String(reconnectAfterOpen)}`,
-    );
-  }
+  if (reconnectAfterOpen !== undefined && typeof reconnectAfterOpen !== 'boolean')
+    fail(TypeError, 'options.reconnectAfterOpen', DEV && 'a boolean', reconnectAfterOpen);
   if (reconnect === false || (reconnect !== undefined && (typeof reconnect !== 'object' || !reconnect)))
     return { ...rest, heartbeat, reconnect };
   const asked = reconnect?.shouldReconnect;

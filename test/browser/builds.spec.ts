@@ -1,4 +1,5 @@
-// The built files load the way users load them, and a minimal ReliableSocket round-trips through each.
+// The built files load the way users load them, and a minimal ReliableSocket round-trips through each; each is
+// the build the test project asks for.
 import { expect, openLibrary, test } from '../fixture/test.js';
 
 for (const build of ['esm', 'umd'] as const) {
@@ -16,6 +17,33 @@ for (const build of ['esm', 'umd'] as const) {
     );
     expect(echoed).toBe('round trip');
     expect(server.messages()).toEqual(['round trip']);
+  });
+}
+
+for (const build of ['esm', 'umd'] as const) {
+  test(`${build} build: the project's build — the development one says what a bad option must be`, async ({
+    page,
+    server,
+    libraryBuild,
+  }) => {
+    await openLibrary(page, server, build);
+    const thrown = await page.evaluate(() => {
+      try {
+        new window.RS.ReliableSocketCore('ws://127.0.0.1:9/', { connectTimeoutMs: 0 });
+      } catch (error) {
+        const { name, message, code } = error as RangeError & { code?: string };
+        return { name, message, code };
+      }
+      return undefined;
+    });
+    expect(thrown).toEqual({
+      name: 'RangeError',
+      code: 'ERR_OUT_OF_RANGE',
+      message:
+        libraryBuild === 'development'
+          ? 'reliable-socket: options.connectTimeoutMs must be a number from 1 to Infinity, got 0'
+          : 'reliable-socket: options.connectTimeoutMs (ERR_OUT_OF_RANGE)',
+    });
   });
 }
 

@@ -58,7 +58,7 @@ class Ticker {
 const test = base.extend<{ ticker: Ticker; server: FixtureServer }>({
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads the fixture's dependencies from this pattern.
   ticker: async ({}, use) => use(new Ticker()),
-  server: async ({ ticker }, use) => {
+  server: async ({ ticker, libraryBuild }, use) => {
     const schema = new GraphQLSchema({
       query: new GraphQLObjectType({
         name: 'Query',
@@ -75,6 +75,7 @@ const test = base.extend<{ ticker: Ticker; server: FixtureServer }>({
     const disposable = useServer({ schema }, graphql);
     const server = await FixtureServer.start({
       serve: (ws, request) => graphql.emit('connection', ws, request),
+      build: libraryBuild,
     });
     await use(server);
     await server.close();

@@ -24,7 +24,7 @@ const EXACT =
 
 /** A zod-validated channel, in a Node-only project. */
 const WITH_ZOD = `
-import { ReliableSocket, type Channel, type IncomingData } from 'reliable-socket';
+import { ReliableSocket, whenOpen, type Channel, type IncomingData } from 'reliable-socket';
 import { z } from 'zod';
 ${EXACT}
 
@@ -44,7 +44,7 @@ prices.on('message', (p) => {
 });
 const channel: Channel<{ symbol: string; price: number }, unknown> = prices;
 socket.send(new Uint8Array([1, 2, 3]));
-void socket.whenOpen({ signal: AbortSignal.timeout(1000) });
+void whenOpen(socket, { signal: AbortSignal.timeout(1000) });
 void channel;
 `;
 

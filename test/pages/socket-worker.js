@@ -1,9 +1,10 @@
 // @ts-nocheck: the project type-checks JS against the DOM lib, and this is worker code.
 // A dedicated worker that runs one ReliableSocket and reports everything to the page (test/browser/worker.spec.ts).
 // It loads the UMD build: workers support no import maps, so the ESM build's bare `eventemitter3` import cannot
-// resolve here without a bundler — the UMD file has it inlined.
+// resolve here without a bundler — the UMD file has it inlined. (The fixture serves the unminified development
+// file under this name to the development test projects.)
 /* global ReliableSocket */
-importScripts('/dist/reliable-socket.umd.js');
+importScripts('/dist/reliable-socket.umd.min.js');
 
 const EVENTS = ['open', 'message', 'close', 'reconnecting', 'state', 'error', 'heartbeat', 'drop'];
 let socket;

@@ -3,7 +3,13 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { WebSocket as NodeWebSocket } from 'ws';
 import { z } from 'zod';
-import { type Channel, ReliableSocket, ReliableSocketCore, type SendResult } from '../../src/index.js';
+import {
+  type Channel,
+  ReliableSocket,
+  ReliableSocketCore,
+  type SendResult,
+  whenOpen,
+} from '../../src/index.js';
 
 interface ChatMessage {
   user: string;
@@ -97,3 +103,11 @@ core.send('raw');
 core.channel('chat');
 const full: ReliableSocketCore = socket; // a ReliableSocket is a ReliableSocketCore
 void full;
+
+// whenOpen() is a function of any socket, core or full; the method is gone (bundles that never wait leave it out).
+assertType<Promise<void>>(whenOpen(core, { next: true }));
+assertType<Promise<void>>(whenOpen(socket, { signal: AbortSignal.timeout(1000) }));
+// @ts-expect-error: next is a boolean
+void whenOpen(core, { next: 1 });
+// @ts-expect-error: no whenOpen method any more
+void core.whenOpen();

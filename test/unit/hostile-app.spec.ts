@@ -6,6 +6,7 @@ import { expect, test } from '@playwright/test';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
 import { MAX_TIMER_MS } from '../../src/timer.js';
+import { whenOpen } from '../../src/when-open.js';
 import { FakeClock, FakeWebSocket, names, record, settle, transitions } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
@@ -246,7 +247,7 @@ test.describe('listeners', () => {
       for (let cycle = 0; cycle < 300; cycle++) {
         let opened = false;
         s.once('open', () => (opened = true));
-        const next = s.whenOpen({ next: true });
+        const next = whenOpen(s, { next: true });
         ws().fail();
         clock.advance(0);
         ws().open();
@@ -266,9 +267,9 @@ test.describe('listeners', () => {
   test('whenOpen() resolves at once when open; whenOpen({ next: true }) waits for the next open', async () => {
     const s = socket({ reconnect: { initialDelayMs: 0 } });
     ws().open();
-    await s.whenOpen();
+    await whenOpen(s);
     let resolved = false;
-    const next = s.whenOpen({ next: true }).then(() => (resolved = true));
+    const next = whenOpen(s, { next: true }).then(() => (resolved = true));
     await settle();
     expect(resolved).toBe(false);
     s.reconnect();

@@ -5,6 +5,7 @@
 import { expect, test } from '@playwright/test';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
+import { whenOpen } from '../../src/when-open.js';
 import { FakeClock, FakeWebSocket, names, type Recorded, record, settle, transitions } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
@@ -618,18 +619,18 @@ test.describe('send', () => {
 
   test('whenOpen resolves on open, rejects on close, and honours an AbortSignal', async () => {
     const { socket } = open();
-    const opened = socket.whenOpen();
+    const opened = whenOpen(socket);
     const aborted = new AbortController();
-    const cancelled = socket.whenOpen({ signal: aborted.signal });
+    const cancelled = whenOpen(socket, { signal: aborted.signal });
     aborted.abort(new Error('gave up'));
     await expect(cancelled).rejects.toThrow('gave up');
     ws().open();
     await expect(opened).resolves.toBeUndefined();
-    await expect(socket.whenOpen()).resolves.toBeUndefined();
+    await expect(whenOpen(socket)).resolves.toBeUndefined();
     ws().fail();
-    const never = socket.whenOpen();
+    const never = whenOpen(socket);
     socket.close();
     await expect(never).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
-    await expect(socket.whenOpen()).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
+    await expect(whenOpen(socket)).rejects.toMatchObject({ code: 'ERR_SOCKET_CLOSED' });
   });
 });
