@@ -5,20 +5,9 @@
 import { expect, test } from '@playwright/test';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
-import { FakeClock, FakeWebSocket, record, settle } from './fakes.js';
+import { FakeWebSocket, record, settle, withFakeTime } from './fakes.js';
 
-let clock: FakeClock;
-
-test.beforeEach(() => {
-  FakeWebSocket.instances = [];
-  clock = new FakeClock();
-  clock.install();
-});
-
-test.afterEach(() => {
-  clock.uninstall();
-  expect(clock.uncaught, 'exceptions reported from listeners or hooks').toEqual([]);
-});
+const clock = withFakeTime();
 
 function socket(options: ReliableSocketOptions = {}): ReliableSocket {
   return new ReliableSocket('ws://127.0.0.1:1/', {

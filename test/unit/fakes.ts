@@ -1,3 +1,4 @@
+import { expect, test } from '@playwright/test';
 // Test doubles for driving the state machine in Node: a WebSocket whose every event the test causes, and a
 // clock whose timers run only when the test says so. The ReliableSocket under test is the real one.
 import type { ReliableSocketEvents } from '../../src/events.js';
@@ -112,6 +113,31 @@ export class FakeClock {
     this.now += mono - this.mono;
     this.mono = mono;
   }
+}
+
+/**
+ * Fake time for the tests of one file: before each test a fresh {@link FakeClock} is installed (and the fake
+ * sockets forgotten); after it, it is uninstalled and any exception a timer or listener reported fails the test.
+ * Returns a stand-in that always speaks for the current test's clock.
+ */
+export function withFakeTime(): FakeClock {
+  let current = new FakeClock();
+  test.beforeEach(() => {
+    FakeWebSocket.instances = [];
+    current = new FakeClock();
+    current.install();
+  });
+  test.afterEach(() => {
+    current.uninstall();
+    expect(current.uncaught, 'exceptions reported from listeners or hooks').toEqual([]);
+  });
+  return new Proxy({} as FakeClock, {
+    get: (_target, key) => {
+      const value = Reflect.get(current, key, current);
+      return typeof value === 'function' ? value.bind(current) : value;
+    },
+    set: (_target, key, value) => Reflect.set(current, key, value, current),
+  });
 }
 
 /** A WebSocket stand-in: records what the socket does to it; the test makes the "server" side happen. */

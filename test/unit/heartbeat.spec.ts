@@ -4,21 +4,10 @@
 import { expect, test } from '@playwright/test';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
-import { FakeClock, FakeWebSocket, type Recorded, record } from './fakes.js';
+import { FakeWebSocket, type Recorded, record, withFakeTime } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
-let clock: FakeClock;
-
-test.beforeEach(() => {
-  FakeWebSocket.instances = [];
-  clock = new FakeClock();
-  clock.install();
-});
-
-test.afterEach(() => {
-  clock.uninstall();
-  expect(clock.uncaught, 'exceptions reported from listeners or hooks').toEqual([]);
-});
+const clock = withFakeTime();
 
 /** An open socket on the fake WebSocket, with deterministic backoff. */
 function open(options: ReliableSocketOptions): { socket: ReliableSocket; events: Recorded[] } {

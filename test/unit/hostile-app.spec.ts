@@ -7,21 +7,10 @@ import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
 import { MAX_TIMER_MS } from '../../src/timer.js';
 import { whenOpen } from '../../src/when-open.js';
-import { FakeClock, FakeWebSocket, names, record, settle, transitions } from './fakes.js';
+import { FakeWebSocket, names, record, settle, transitions, withFakeTime } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
-let clock: FakeClock;
-
-test.beforeEach(() => {
-  FakeWebSocket.instances = [];
-  clock = new FakeClock();
-  clock.install();
-});
-
-test.afterEach(() => {
-  clock.uninstall();
-  expect(clock.uncaught, 'exceptions reported from listeners or hooks').toEqual([]);
-});
+const clock = withFakeTime();
 
 function socket(options: ReliableSocketOptions = {}): ReliableSocket {
   return new ReliableSocket(URL, {

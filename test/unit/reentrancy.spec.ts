@@ -9,21 +9,10 @@ import type { ReliableSocketEvents } from '../../src/events.js';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
 import type { SocketState } from '../../src/state.js';
-import { FakeClock, FakeWebSocket, type Recorded, record, settle, transitions } from './fakes.js';
+import { FakeWebSocket, type Recorded, record, settle, transitions, withFakeTime } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
-let clock: FakeClock;
-
-test.beforeEach(() => {
-  FakeWebSocket.instances = [];
-  clock = new FakeClock();
-  clock.install();
-});
-
-test.afterEach(() => {
-  clock.uninstall();
-  expect(clock.uncaught, 'exceptions reported from listeners or timers').toEqual([]);
-});
+const clock = withFakeTime();
 
 type Trigger = Exclude<keyof ReliableSocketEvents, 'state'> | `state:${SocketState}`;
 const TRIGGERS: Trigger[] = [

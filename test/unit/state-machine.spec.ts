@@ -6,21 +6,10 @@ import { expect, test } from '@playwright/test';
 import type { ReliableSocketOptions } from '../../src/options.js';
 import { ReliableSocket } from '../../src/reliable-socket.js';
 import { whenOpen } from '../../src/when-open.js';
-import { FakeClock, FakeWebSocket, names, type Recorded, record, settle, transitions } from './fakes.js';
+import { FakeWebSocket, names, type Recorded, record, settle, transitions, withFakeTime } from './fakes.js';
 
 const URL = 'ws://127.0.0.1:1/';
-let clock: FakeClock;
-
-test.beforeEach(() => {
-  FakeWebSocket.instances = [];
-  clock = new FakeClock();
-  clock.install();
-});
-
-test.afterEach(() => {
-  clock.uninstall();
-  expect(clock.uncaught, 'exceptions reported from listeners or hooks').toEqual([]);
-});
+const clock = withFakeTime();
 
 /** A socket on the fake WebSocket with deterministic backoff (random 0.5) unless overridden. */
 function open(options: ReliableSocketOptions = {}): { socket: ReliableSocket; events: Recorded[] } {
