@@ -216,6 +216,20 @@ test('a chatty server that answers pings after 300 ms: every RTT is at least 300
   expect(ids).toEqual(ids.map((_, i) => i + 1));
 });
 
+/** A page on a paused fake clock with an open socket whose heartbeat is 1 s / 1 s. */
+async function onPausedClock(page: Page, server: FixtureServer): Promise<SocketProbe> {
+  await page.clock.install();
+  await openLibrary(page, server);
+  await pauseClock(page);
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('open');
+  return probe;
+}
+
 // Deadlines on the monotonic clock. A hidden tab's timers are throttled (to once a minute in Chromium), so a
 // heartbeat timer may fire long after it was due: `fastForward` moves both of the page's clocks (Date.now and
 // performance.now) and fires an overdue timer once, at the end — what such a tab sees. `setSystemTime` moves
@@ -227,15 +241,7 @@ test('throttled tab, live link: a late timer does not kill a link whose pong arr
 }) => {
   // Proves the deadline is judged by "did anything arrive since the ping", not by how much time has passed:
   // a socket that compared the time with the ping time alone would drop this healthy link.
-  await page.clock.install();
-  await openLibrary(page, server);
-  await pauseClock(page);
-  const probe = await SocketProbe.create(
-    page,
-    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
-    { url: server.wsUrl },
-  );
-  await probe.waitFor('open');
+  const probe = await onPausedClock(page, server);
   await page.clock.runFor(1000); // the first ping goes out…
   await probe.waitFor('heartbeat'); // …and its pong arrives (in real time; the page's clock stands still)
 
@@ -253,16 +259,8 @@ test('throttled tab, dead link: the first late timer declares it dead at once, n
   // Proves a passed deadline is acted on as soon as any timer runs. A socket that, on seeing a big jump,
   // gave the link the benefit of the doubt (ping again, wait another timeout) would keep a dead link for
   // another full timeout — in a throttled tab, another minute or more.
-  await page.clock.install();
-  await openLibrary(page, server);
-  await pauseClock(page);
   server.answerPings = false;
-  const probe = await SocketProbe.create(
-    page,
-    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
-    { url: server.wsUrl },
-  );
-  await probe.waitFor('open');
+  const probe = await onPausedClock(page, server);
   await page.clock.runFor(1000); // a ping goes out; nobody answers
   await server.waitFor(() => pings(server).length === 1, 'the ping');
 
@@ -278,15 +276,7 @@ test('a wall clock set back an hour: pings go on every interval and a dead link 
   page,
   server,
 }) => {
-  await page.clock.install();
-  await openLibrary(page, server);
-  await pauseClock(page);
-  const probe = await SocketProbe.create(
-    page,
-    (RS, arg) => new RS.ReliableSocket(arg.url, { heartbeat: { intervalMs: 1000, timeoutMs: 1000 } }),
-    { url: server.wsUrl },
-  );
-  await probe.waitFor('open');
+  const probe = await onPausedClock(page, server);
   await page.clock.runFor(1000);
   await probe.waitFor('heartbeat');
 
