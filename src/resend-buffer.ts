@@ -1,6 +1,6 @@
 import type { OverflowPolicy } from './options.js';
 import type { SequencedFrame } from './protocol.js';
-import { byteLength } from './send-queue.js';
+import { utf8Length } from './utf8.js';
 
 /** One frame kept until the server acknowledges it. */
 export interface Unacked {
@@ -141,7 +141,8 @@ export class ResendBuffer {
 /** A new entry, waiting for its seq. */
 function waiting(frame: SequencedFrame, redelivered: boolean): Unacked {
   const bare = JSON.stringify(frame);
-  const bytes = byteLength(bare);
+  // Not the queue's byteLength (a Blob per call): every frame of a v2 session comes through here.
+  const bytes = utf8Length(bare);
   return { frame, seq: undefined, redelivered, text: bare, bytes, bare, bareBytes: bytes };
 }
 
