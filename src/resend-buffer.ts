@@ -32,6 +32,12 @@ export interface Kept {
  */
 export class ResendBuffer {
   #entries: Unacked[] = [];
+  /**
+   * How many entries at the front of `#entries` are acknowledged already. They are cut off lazily (see
+   * {@link acknowledge}): cutting the front of an array moves the rest, so a cut per ack made a large backlog,
+   * acknowledged a few frames at a time, quadratic.
+   */
+  #acked = 0;
   #bytes = 0;
 
   constructor(
@@ -42,12 +48,12 @@ export class ResendBuffer {
 
   /** Frames not yet acknowledged. */
   get length(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#acked;
   }
 
   /** Written ones first, in seq order, then waiting ones. */
   get entries(): readonly Unacked[] {
-    return this.#entries;
+    return this.#compact();
   }
 
   /**
@@ -56,13 +62,13 @@ export class ResendBuffer {
    */
   push(frame: SequencedFrame): Kept | undefined {
     const entry = waiting(frame, false);
-    const fits = (): boolean =>
-      this.#entries.length < this.maxMessages && this.#bytes + entry.bytes <= this.maxBytes;
+    const fits = (): boolean => this.length < this.maxMessages && this.#bytes + entry.bytes <= this.maxBytes;
     if (fits()) return this.#add(entry, []);
     if (this.overflow === 'throw') return undefined;
     if (this.overflow === 'drop-newest' || entry.bytes > this.maxBytes || this.maxMessages === 0)
       return { entry: undefined, dropped: [entry] };
     const dropped: Unacked[] = [];
+    this.#compact();
     while (!fits()) dropped.push(this.#remove(0));
     return this.#add(entry, dropped);
   }
@@ -73,7 +79,7 @@ export class ResendBuffer {
    */
   pushFirst(frame: SequencedFrame): Unacked {
     const entry = waiting(frame, false);
-    const firstWaiting = this.#entries.findIndex((e) => e.seq === undefined);
+    const firstWaiting = this.#compact().findIndex((e) => e.seq === undefined);
     this.#entries.splice(firstWaiting < 0 ? this.#entries.length : firstWaiting, 0, entry);
     this.#bytes += entry.bytes;
     return entry;
@@ -89,22 +95,27 @@ export class ResendBuffer {
 
   /** The server processed every frame up to `seq`: forgets them and returns them (for confirmations). */
   acknowledge(seq: number): Unacked[] {
-    let count = 0;
-    while (count < this.#entries.length && (this.#entries[count]!.seq ?? Infinity) <= seq) count++;
-    const acked = this.#entries.splice(0, count);
-    for (const entry of acked) this.#bytes -= entry.bytes;
+    const entries = this.#entries;
+    const from = this.#acked;
+    let end = from;
+    for (; end < entries.length && (entries[end]!.seq ?? Infinity) <= seq; end++)
+      this.#bytes -= entries[end]!.bytes;
+    this.#acked = end;
+    const acked = entries.slice(from, end);
+    // Cut once the acknowledged part is as long as the rest: O(1) per frame, however large the backlog.
+    if (end * 2 >= entries.length) this.#compact();
     return acked;
   }
 
   /** Forgets one frame (a request that settled, a connection-scoped frame); returns it if it was there. */
   withdraw(predicate: (entry: Unacked) => boolean): Unacked | undefined {
-    const index = this.#entries.findIndex(predicate);
+    const index = this.#compact().findIndex(predicate);
     return index < 0 ? undefined : this.#remove(index);
   }
 
   /** Forgets everything, and returns it. */
   clear(): Unacked[] {
-    const all = this.#entries;
+    const all = this.#compact();
     this.#entries = [];
     this.#bytes = 0;
     return all;
@@ -116,13 +127,20 @@ export class ResendBuffer {
    * written, marked `redelivered` — the new session cannot know whether the old one processed them.
    */
   forgetSeqs(earlier: readonly SequencedFrame[] = []): void {
-    this.#entries = [...earlier.map((frame) => waiting(frame, true)), ...this.#entries];
+    this.#entries = [...earlier.map((frame) => waiting(frame, true)), ...this.#compact()];
     for (const entry of this.#entries) {
       entry.seq = undefined;
       entry.redelivered = true;
       encoded(entry);
     }
     this.#bytes = this.#entries.reduce((sum, entry) => sum + entry.bytes, 0);
+  }
+
+  /** Cuts off the acknowledged entries still at the front; returns the entries. */
+  #compact(): Unacked[] {
+    if (this.#acked > 0) this.#entries.splice(0, this.#acked);
+    this.#acked = 0;
+    return this.#entries;
   }
 
   #add(entry: Unacked, dropped: Unacked[]): Kept {
