@@ -86,7 +86,8 @@ export function tallyConnection(wire: { out: string[]; in: string[] }): Record<s
   for (const side of ['out', 'in'] as const) {
     for (const text of wire[side]) {
       const type = `${side === 'out' ? 'C→S' : 'S→C'} ${(JSON.parse(text) as { type?: string }).type}`;
-      add((byType[type] ??= none()), utf8(text), side === 'out');
+      byType[type] ??= none();
+      add(byType[type], utf8(text), side === 'out');
     }
   }
   return byType;
