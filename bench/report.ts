@@ -2,26 +2,11 @@
 // written as JSON (bench/results/latest.json and a dated copy) with the machine, browser versions and date.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { OVERHEAD_ROWS, SOAK_ROWS, V2_THROUGHPUT_ROWS } from './delivery-rows.js';
 import { PARTS, type Part, PEERS, peerVersion } from './kit.js';
+import { type Figures, fmt, mark, num, type Row } from './report-kit.js';
 
 const RESULTS = new URL('results/', import.meta.url);
-
-type Figures = Record<string, unknown>;
-const num = (figures: Figures | undefined, key: string): number | undefined => {
-  const value = figures?.[key];
-  return typeof value === 'number' ? value : undefined;
-};
-const fmt = (value: number | undefined, digits = 0): string =>
-  value === undefined
-    ? 'n/a'
-    : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const mark = (ok: boolean | undefined): string => (ok === undefined ? '' : ok ? ' ✓' : ' ✗');
-
-interface Row {
-  label: string;
-  cell: (figures: Figures | undefined) => string;
-  target: string;
-}
 
 /**
  * One row per peer under one of our rows: the same figure, measured the same way (bench/peers.bench.ts), with
@@ -77,19 +62,22 @@ const rows: Array<[metric: string, row: Row]> = [
   [
     'throughput',
     {
-      label: 'channel.send, msgs/s (× native)',
+      label: 'channel.send over v1, msgs/s (× native)',
       cell: (f) =>
         `${fmt(num(f, 'channelPerSecond'))} (${fmt(num(f, 'channelRatio'), 2)}×)${mark(f && (num(f, 'channelRatio') ?? 0) >= 0.85)}`,
       target: '≥ 0.85× native',
     },
   ],
+  ...V2_THROUGHPUT_ROWS,
   [
     'throughput-profile',
     {
-      label: 'library share of busy main thread, raw / channel',
+      label: 'library share of busy main thread, raw / v1 / v2',
       cell: (f) =>
         f
-          ? `${fmt((num(f, 'libraryShareRaw') ?? 0) * 100, 1)} % / ${fmt((num(f, 'libraryShareChannel') ?? 0) * 100, 1)} %`
+          ? ['libraryShareRaw', 'libraryShareChannel', 'libraryShareV2']
+              .map((key) => `${fmt((num(f, key) ?? Number.NaN) * 100, 1)} %`)
+              .join(' / ')
           : 'n/a (no CDP)',
       target: '(CPU profile; the rest is the browser)',
     },
@@ -97,13 +85,13 @@ const rows: Array<[metric: string, row: Row]> = [
   [
     'throughput-cost',
     {
-      label: 'library JS per message, µs (send + receive): raw / channel',
+      label: 'library JS per message, µs (send + receive): raw / v1 / v2',
       cell: (f) => {
         const part = (kind: string) => {
           const k = f?.[kind] as Figures | undefined;
-          return (num(k, 'sendUs') ?? Number.NaN) + (num(k, 'receiveUs') ?? Number.NaN);
+          return fmt((num(k, 'sendUs') ?? Number.NaN) + (num(k, 'receiveUs') ?? Number.NaN), 2);
         };
-        return f ? `${fmt(part('raw'), 2)} / ${fmt(part('channel'), 2)}` : 'n/a';
+        return f ? ['raw', 'channel', 'v2'].map(part).join(' / ') : 'n/a';
       },
       target: '(stub socket: library CPU only)',
     },
@@ -186,6 +174,8 @@ const rows: Array<[metric: string, row: Row]> = [
       target: '0 / 0',
     },
   ],
+  ...OVERHEAD_ROWS,
+  ...SOAK_ROWS,
 ];
 
 export default function report(): void {
@@ -220,8 +210,8 @@ export default function report(): void {
       };
       out.push(
         line([
-          '  as a share of a native round trip: raw / channel',
-          ...projects.map((p) => `${share(p, 'raw')} / ${share(p, 'channel')}`),
+          '  as a share of a native round trip: raw / v1 / v2',
+          ...projects.map((p) => ['raw', 'channel', 'v2'].map((kind) => share(p, kind)).join(' / ')),
           '(the most of a gap it explains)',
         ]),
       );

@@ -20,6 +20,12 @@ export interface Pushed<E> {
  */
 export class BoundedQueue<E extends { readonly bytes: number }> {
   #entries: E[] = [];
+  /**
+   * How many entries at the front of `#entries` are taken out already. They are cut off lazily (see
+   * {@link takeWhile}): cutting the front of an array moves the rest, so a cut per acknowledgement made a large
+   * backlog, acknowledged a few frames at a time, quadratic.
+   */
+  #head = 0;
   #bytes = 0;
   readonly #limits: QueueLimits;
 
@@ -29,7 +35,7 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
 
   /** Entries held. */
   get length(): number {
-    return this.#entries.length;
+    return this.#entries.length - this.#head;
   }
 
   /** Their bytes. */
@@ -39,7 +45,7 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
 
   /** The entries, oldest first. */
   get entries(): readonly E[] {
-    return this.#entries;
+    return this.#compact();
   }
 
   /**
@@ -49,7 +55,7 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
    */
   push(entry: E): Pushed<E> | undefined {
     const { maxMessages, maxBytes, overflow } = this.#limits;
-    const fits = (): boolean => this.#entries.length < maxMessages && this.#bytes + entry.bytes <= maxBytes;
+    const fits = (): boolean => this.length < maxMessages && this.#bytes + entry.bytes <= maxBytes;
     if (!fits()) {
       if (overflow === 'throw') return undefined;
       if (overflow === 'drop-newest' || entry.bytes > maxBytes || maxMessages === 0)
@@ -63,20 +69,39 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
 
   /** Puts entries back at the front, in order, whatever the limits (taken out, and not sent after all). */
   unshift(...entries: E[]): void {
+    this.#compact();
     this.#add('unshift', ...entries);
   }
 
   /** Takes out the oldest entry that `matches` (the oldest of all by default), if any. */
   take(matches: (entry: E) => boolean = () => true): E | undefined {
-    const index = this.#entries.findIndex(matches);
+    const entries = this.#compact();
+    const index = entries.findIndex(matches);
     return index < 0 ? undefined : this.#remove(index, 1)[0];
   }
 
-  /** Takes out the oldest entries as long as `matches` says yes (all of them by default). */
+  /**
+   * Takes out the oldest entries as long as `matches` says yes (all of them by default). The array's front is cut
+   * only once what was taken is as long as the rest: O(1) per entry, however large the queue.
+   */
   takeWhile(matches: (entry: E) => boolean = () => true): E[] {
-    let count = 0;
-    while (count < this.#entries.length && matches(this.#entries[count]!)) count++;
-    return this.#remove(0, count);
+    const entries = this.#entries;
+    const from = this.#head;
+    let end = from;
+    while (end < entries.length && matches(entries[end]!)) this.#bytes -= entries[end++]!.bytes;
+    this.#head = end;
+    const taken = entries.slice(from, end);
+    if (end * 2 >= entries.length) this.#compact();
+    return taken;
+  }
+
+  /** Cuts off what was taken from the front; returns the entries. */
+  #compact(): E[] {
+    if (this.#head > 0) {
+      this.#entries.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return this.#entries;
   }
 
   #add(where: 'push' | 'unshift', ...entries: E[]): void {

@@ -139,8 +139,10 @@ export class Delivery {
     if (seq === undefined) return 'new';
     if (seq <= this.#received) return 'duplicate';
     this.#received = seq;
+    // The timer is set by the first frame owed an ack, not re-set by each: a steady stream is acknowledged every
+    // 50 ms, not once it pauses (and a frame costs no timer).
     if (++this.#ackDue >= ACK_BATCH) this.#ack();
-    else this.#ackTimer.set(() => this.#ack(), ACK_DELAY_MS);
+    else if (this.#ackDue === 1) this.#ackTimer.set(() => this.#ack(), ACK_DELAY_MS);
     return 'new';
   }
 

@@ -1,6 +1,6 @@
 import type { BoundedQueue } from './bounded-queue.js';
 import type { SequencedFrame } from './protocol.js';
-import { byteLength } from './send-queue.js';
+import { utf8Length } from './utf8.js';
 
 /**
  * One frame kept in the resend buffer (protocol v2) from the moment it is sent until the server acknowledges it:
@@ -27,7 +27,7 @@ export interface Unacked {
 /** A new entry for `frame`, waiting for its seq. */
 export function unacked(frame: SequencedFrame, redelivered = false): Unacked {
   const bare = JSON.stringify(frame);
-  return { frame, seq: undefined, redelivered, text: bare, bare, bytes: byteLength(bare) };
+  return { frame, seq: undefined, redelivered, text: bare, bare, bytes: utf8Length(bare) };
 }
 
 /** Gives an entry its seq as it is written, splicing it (and the redelivered flag) into the bare JSON. */

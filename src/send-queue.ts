@@ -1,4 +1,5 @@
 import type { OutgoingData } from './events.js';
+import { utf8Length } from './utf8.js';
 
 /** What `send()` did with a frame: sent now, queued until the next connection, or dropped (see `drop`). */
 export type SendResult = 'sent' | 'queued' | 'dropped';
@@ -11,11 +12,7 @@ export interface Queued {
 
 /** Size of a frame on the wire, in bytes: UTF-8 length for text. (Only paid while queueing.) */
 export function byteLength(data: OutgoingData): number {
-  return typeof data === 'string'
-    ? new Blob([data]).size
-    : data instanceof Blob
-      ? data.size
-      : data.byteLength;
+  return typeof data === 'string' ? utf8Length(data) : data instanceof Blob ? data.size : data.byteLength;
 }
 
 /**

@@ -167,8 +167,11 @@ export class MemoryBroker implements Broker {
   }
 
   async acknowledged(id: string, seq: number): Promise<void> {
-    const outbox = this.#sessions.get(id)?.record.outbox;
-    while (outbox?.length && outbox[0]!.seq <= seq) outbox.shift();
+    const outbox = this.#sessions.get(id)?.record.outbox ?? [];
+    // One splice, not a shift() per frame: each shift moves the whole array once it is large.
+    let count = 0;
+    while (count < outbox.length && outbox[count]!.seq <= seq) count++;
+    outbox.splice(0, count);
   }
 
   async end(id: string): Promise<void> {

@@ -229,6 +229,21 @@ test.describe('server → client: session frames', () => {
     ws().open();
     expect(sent()[0]).toEqual({ type: 'hello', v: 2, session: 's1', received: 2 });
   });
+
+  test('a steady stream is acknowledged every 50 ms, not only once it pauses', async () => {
+    const s = socket();
+    s.channel('notice');
+    await welcome(false, 0);
+    // One frame every 40 ms: the first ack is due 50 ms after the first frame, whatever came since.
+    for (let seq = 1; seq <= 5; seq++) {
+      push({ type: 'message', channel: 'notice', data: seq, seq });
+      clock.advance(40);
+    }
+    expect(ofType('ack')).toEqual([
+      { type: 'ack', seq: 2 },
+      { type: 'ack', seq: 4 },
+    ]);
+  });
 });
 
 test.describe('channel history positions', () => {
