@@ -55,8 +55,8 @@ export async function echoRun({ kind, url, count, size }: EchoRunArg): Promise<E
     const socket = new window.RS.ReliableSocket(url, {
       delivery: kind === 'companion-v2',
       // Every pipelined frame stays in the resend buffer until acknowledged (v2): room for the whole run (and the
-      // subscription, which holds a place until acknowledged too), as
-      // the native socket has. The default (1,000) would drop the oldest of a 20,000-frame burst, and say so.
+      // subscription, which holds a place until acknowledged too), as the native socket has. The default (1,000)
+      // would drop the oldest frames of a larger burst, and say so.
       queue: { maxMessages: count + 16, maxBytes: 256 * 1024 * 1024 },
     });
     socket.on('drop', () => drops++);
