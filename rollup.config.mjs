@@ -85,9 +85,20 @@ export default [
       { file: 'dist/server.cjs', format: 'cjs', banner },
     ],
   },
+  {
+    // The Redis broker, Node only, its own entry so that users without Redis never load `redis` (an optional
+    // peer dependency): `redis` and Node's own modules stay imports.
+    input: `${compiled}/server/redis/index.js`,
+    external: (id) => id === 'redis' || id.startsWith('node:'),
+    output: [
+      { file: 'dist/server-redis.js', format: 'es', banner },
+      { file: 'dist/server-redis.cjs', format: 'cjs', banner },
+    ],
+  },
   ...[false, true].flatMap((dev) => [addOn('websocket', dev), addOn('react', dev)]),
   types('index', 'index'),
   types('server/index', 'server'),
+  types('server/redis/index', 'server-redis'),
   types('websocket/index', 'websocket'),
   types('react/index', 'react'),
 ];
@@ -132,7 +143,7 @@ function addOn(name, dev) {
 function types(input, output) {
   return {
     input: `${compiled}/${input}.d.ts`,
-    external: (id) => id === 'ws' || id === 'react' || id.startsWith('node:'),
+    external: (id) => ['ws', 'react', 'redis'].includes(id) || id.startsWith('node:'),
     plugins: [mainEntryExternal, dts()],
     output: [
       { file: `dist/${output}.d.ts`, format: 'es' },

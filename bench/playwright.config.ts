@@ -3,6 +3,9 @@
 import { defineConfig } from '@playwright/test';
 import { FIREFOX_PREFS, projectUse } from '../scripts/browsers.mjs';
 
+/** Benchmarks of the server side, run once in Node rather than in each browser. */
+const NODE_ONLY = 'broker.bench.ts';
+
 export default defineConfig({
   testDir: '.',
   testMatch: '*.bench.ts',
@@ -15,7 +18,9 @@ export default defineConfig({
   globalSetup: './reset.ts',
   globalTeardown: './report.ts',
   projects: [
-    { name: 'chromium', use: projectUse('chromium') },
-    { name: 'firefox', use: projectUse('firefox', FIREFOX_PREFS) },
+    { name: 'chromium', testIgnore: NODE_ONLY, use: projectUse('chromium') },
+    { name: 'firefox', testIgnore: NODE_ONLY, use: projectUse('firefox', FIREFOX_PREFS) },
+    // Server side, no browser: the brokers' fan-out across two nodes.
+    { name: 'node', testMatch: NODE_ONLY },
   ],
 });

@@ -178,6 +178,25 @@ const rows: Array<[metric: string, row: Row]> = [
   ...SOAK_ROWS,
 ];
 
+/** bench/broker.bench.ts's figures: fan-out across two nodes, the in-memory broker against the Redis broker. */
+function brokerLines(figures: Figures): string[] {
+  const side = (key: 'memory' | 'redis') => figures[key] as Figures | undefined;
+  const row = (label: string, cell: (f: Figures | undefined) => string) =>
+    `  ${label.padEnd(56)} ${cell(side('memory')).padEnd(20)} ${cell(side('redis'))}`;
+  return [
+    `brokers: ${fmt(num(figures, 'subscribers'))} subscribers over two nodes, ${fmt(num(figures, 'publishes'))} publishes of ${fmt(num(figures, 'bytes'))} B through one, median of ${fmt(num(figures, 'rounds'))}`,
+    `  ${''.padEnd(56)} ${'MemoryBroker'.padEnd(20)} RedisBroker (Redis ${String(side('redis')?.redisVersion ?? '?')})`,
+    row('publishes/s, end to end (all delivered)', (f) => fmt(num(f, 'publishesPerSecond'))),
+    row('deliveries/s', (f) => fmt(num(f, 'deliveriesPerSecond'))),
+    row('publishes/s accepted by the broker', (f) => fmt(num(f, 'acceptedPerSecond'))),
+    row(
+      "nodes' process RSS at peak, MB (growth while publishing)",
+      (f) => `${fmt(num(f, 'rssMB'))} (+${fmt(num(f, 'rssGrowthMB'), 1)})`,
+    ),
+    row('Redis used_memory after, MB', (f) => (f === side('redis') ? fmt(num(f, 'redisUsedMB'), 1) : '—')),
+  ];
+}
+
 export default function report(): void {
   const parts: Part[] = existsSync(PARTS)
     ? readdirSync(PARTS)
@@ -228,10 +247,15 @@ export default function report(): void {
     );
     for (const row of size.rows) out.push(`  ${row.name.padEnd(56)} ${(row.gzip / 1024).toFixed(2)} KB`);
   }
+  const brokerPath = new URL('broker.json', RESULTS);
+  const broker = existsSync(brokerPath)
+    ? (JSON.parse(readFileSync(brokerPath, 'utf8')) as Figures)
+    : undefined;
+  if (broker) out.push('', ...brokerLines(broker));
   console.log(out.join('\n'));
 
   mkdirSync(RESULTS, { recursive: true });
-  const json = `${JSON.stringify({ date, machine, browsers, parts, size: size?.rows }, null, 2)}\n`;
+  const json = `${JSON.stringify({ date, machine, browsers, parts, size: size?.rows, broker }, null, 2)}\n`;
   writeFileSync(new URL('latest.json', RESULTS), json);
   writeFileSync(new URL(`${date.replace(/[:.]/g, '-')}.json`, RESULTS), json);
 }

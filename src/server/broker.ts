@@ -76,25 +76,57 @@ export interface Broker {
 
   /**
    * Loads the session `id` (resumed) or, if it is unknown or expired (or `id` is undefined), creates a new one
-   * with a fresh id unique across nodes. While attached, frames other nodes send to the session reach `deliver`.
+   * with a fresh id unique across nodes, and attaches it to this node: while attached, frames any node sends to
+   * the session reach `link.deliver`, in seq order, each once.
    */
-  attach(
-    id: string | undefined,
-    deliver: (frame: { seq: number; text: string }) => void,
-  ): Promise<{ record: SessionRecord; resumed: boolean }>;
-  /** The session's connection ended: it expires after `ttlMs` unless attached again. */
-  detach(id: string, ttlMs: number): Promise<void>;
+  attach(id: string | undefined, link: SessionLink): Promise<{ record: SessionRecord; resumed: boolean }>;
+  /**
+   * The connection that attached the session with `link` ended: the session expires after `link.ttlMs` unless
+   * attached again. Nothing happens if a later `attach` (a reconnection, on this node or another) holds it.
+   */
+  detach(id: string, link: SessionLink): Promise<void>;
   /** Records that client frames up to `seq` have been processed. */
   processed(id: string, seq: number): Promise<void>;
   /**
    * Gives a frame for the session's client the next server seq, keeps it until acknowledged, and hands it to the
-   * node the session is attached to (this one included). `encode` builds the frame text for that seq.
+   * node the session is attached to (this one included). `frame` is the encoded frame without its seq (a JSON
+   * object with at least one member); the broker makes it {@link sequenced}, atomically with giving the seq, so
+   * that frames sent to one session from several nodes are kept and delivered in one order.
+   * @returns the seq, or 0 when there is no such session (expired, ended, or lost with the store).
    */
-  send(id: string, encode: (seq: number) => string): Promise<number>;
+  send(id: string, frame: string): Promise<number>;
   /** The client acknowledged server frames up to `seq`. */
   acknowledged(id: string, seq: number): Promise<void>;
   /** Ends a session at once (its client went over its budget): the next `attach` starts a new one. */
   end(id: string): Promise<void>;
   /** Stops timers and connections; the broker is not used afterwards. */
   close(): Promise<void>;
+  /**
+   * Listens to failures that no call reports — a lost connection to the store, a catch-up that failed — so
+   * that the server can emit them as `BrokerError` events; returns the function that stops listening. Optional:
+   * a broker without background work has none.
+   */
+  onError?(listener: (error: unknown) => void): () => void;
 }
+
+/**
+ * How a node holds a session it attached (see {@link Broker.attach}): where frames for it go, what happens if
+ * the store loses it, and how long it outlives this node should the node die while holding it.
+ */
+export interface SessionLink {
+  /** A frame for the session, sequenced; called in seq order, once per seq. */
+  deliver(frame: { seq: number; text: string }): void;
+  /**
+   * The store lost the session's record while it was attached here (it restarted, say): frames sent to it from
+   * now on cannot be kept, and a client that comes back cannot resume. Called at most once.
+   */
+  lost(): void;
+  /**
+   * How long the session outlives its connection, in milliseconds: after `detach`, or after this node died
+   * without detaching it.
+   */
+  readonly ttlMs: number;
+}
+
+/** A session frame with its seq: the seq goes first, in front of the frame's own members. */
+export const sequenced = (frame: string, seq: number): string => `{"seq":${seq},${frame.slice(1)}`;

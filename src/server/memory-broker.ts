@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Position } from '../protocol.js';
-import type { Broker, HistoryLimits, Publication, Recovery, SessionRecord } from './broker.js';
+import {
+  type Broker,
+  type HistoryLimits,
+  type Publication,
+  type Recovery,
+  type SessionLink,
+  type SessionRecord,
+  sequenced,
+} from './broker.js';
 
 /** A random id, unique across nodes and restarts for all practical purposes (128 bits, base64url). */
 export const randomId = (): string => randomBytes(16).toString('base64url');
@@ -34,7 +42,8 @@ class ChannelState {
 
 interface SessionState {
   record: SessionRecord;
-  deliver: ((frame: { seq: number; text: string }) => void) | undefined;
+  /** Where its frames go while attached. */
+  link: SessionLink | undefined;
   expiry: ReturnType<typeof setTimeout> | undefined;
 }
 
@@ -128,26 +137,27 @@ export class MemoryBroker implements Broker {
 
   async attach(
     id: string | undefined,
-    deliver: (frame: { seq: number; text: string }) => void,
+    link: SessionLink,
   ): Promise<{ record: SessionRecord; resumed: boolean }> {
     const known = id === undefined ? undefined : this.#sessions.get(id);
     if (known) {
       clearTimeout(known.expiry);
       known.expiry = undefined;
-      known.deliver = deliver;
+      known.link = link;
       return { record: known.record, resumed: true };
     }
     const record: SessionRecord = { id: randomId(), processed: 0, sent: 0, outbox: [] };
-    this.#sessions.set(record.id, { record, deliver, expiry: undefined });
+    this.#sessions.set(record.id, { record, link, expiry: undefined });
     return { record, resumed: false };
   }
 
-  async detach(id: string, ttlMs: number): Promise<void> {
+  async detach(id: string, link: SessionLink): Promise<void> {
     const session = this.#sessions.get(id);
-    if (!session) return;
-    session.deliver = undefined;
+    // A connection that ended after its client came back on a new one must not take the session from that one.
+    if (session?.link !== link) return;
+    session.link = undefined;
     clearTimeout(session.expiry);
-    session.expiry = setTimeout(() => this.#sessions.delete(id), ttlMs);
+    session.expiry = setTimeout(() => this.#sessions.delete(id), link.ttlMs);
     session.expiry.unref?.();
   }
 
@@ -156,13 +166,13 @@ export class MemoryBroker implements Broker {
     if (record && seq > record.processed) record.processed = seq;
   }
 
-  async send(id: string, encode: (seq: number) => string): Promise<number> {
+  async send(id: string, text: string): Promise<number> {
     const session = this.#sessions.get(id);
     if (!session) return 0;
     const seq = ++session.record.sent;
-    const frame = { seq, text: encode(seq) };
+    const frame = { seq, text: sequenced(text, seq) };
     session.record.outbox.push(frame);
-    session.deliver?.(frame);
+    session.link?.deliver(frame);
     return seq;
   }
 

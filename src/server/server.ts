@@ -76,6 +76,8 @@ export class ReliableSocketServer<
   readonly #broker: Broker;
   /** Makes client keys unique across every node sharing the broker. */
   readonly #node = randomId();
+  /** Stops listening to the broker's own failures (see `Broker.onError`), at `close()`. */
+  readonly #unlistenBroker: (() => void) | undefined;
   /** The protocol-ping sweep, cleared by `close()`; undefined when pings are disabled. */
   readonly #pinger: NodeJS.Timeout | undefined;
   #state: ServerState = 'open';
@@ -90,6 +92,9 @@ export class ReliableSocketServer<
     this.#options = resolveServerOptions(options);
     const { server, listen: address, pingIntervalMs } = this.#options;
     this.#broker = this.#options.broker ?? new MemoryBroker();
+    this.#unlistenBroker = this.#broker.onError?.((error) =>
+      this.#events.emit('error', new BrokerError(error)),
+    );
     this.#subscriptions = new Subscriptions(this.#events, this.#options, this.#broker);
     this.#channels = new Channels(
       this.#events,
@@ -216,6 +221,7 @@ export class ReliableSocketServer<
     for (const client of clients) client.v2?.flushAck();
     for (const client of clients) client.close(1012, 'service restart');
     await Promise.all(clients.map((client) => client.ended));
+    this.#unlistenBroker?.();
     if (!this.#options.broker) await this.#broker.close();
     if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
   }
@@ -238,6 +244,9 @@ export class ReliableSocketServer<
       malformed: (frame: ClientFrame, why: string) => client.malformed(JSON.stringify(frame), why),
       overBudget: () => client.close(1013, 'too much unacknowledged'),
       failed: (error: BrokerError) => this.#events.emit('error', error),
+      // The broker's store lost the session (it restarted): the client reconnects, is told its session is new
+      // and sends again what was not acknowledged.
+      lost: () => client.close(1012, 'session lost'),
     };
     return new Session(this.#broker, host, limits, hello);
   }

@@ -1,5 +1,5 @@
 import { type ClientFrame, encode, type ServerFrame } from '../protocol.js';
-import type { Broker } from './broker.js';
+import type { Broker, SessionLink } from './broker.js';
 import { BrokerError } from './errors.js';
 
 /** Acknowledgements of a client's frames wait this long to be batched (or to ride on a frame to it). */
@@ -17,6 +17,8 @@ export interface SessionHost {
   overBudget(): void;
   /** The broker failed. */
   failed(error: BrokerError): void;
+  /** The broker lost the session (its store restarted): the client must come back to start a new one. */
+  lost(): void;
 }
 
 type Hello = Extract<ClientFrame, { type: 'hello' }>;
@@ -37,6 +39,12 @@ export class Session {
   #id: string | undefined;
   /** The highest client seq processed. */
   #processed = 0;
+  /**
+   * The highest client seq the broker has recorded as processed: what acknowledgements say. A frame handled
+   * but not yet recorded is not acknowledged, so a node that dies meanwhile makes the client send it again —
+   * to a node that can tell it was handled, or cannot and handles it (it never ran on one the record reached).
+   */
+  #recorded = 0;
   /** Whether the client is owed an acknowledgement (of a new frame, or of a duplicate it sent again). */
   #ackDue = false;
   #ackTimer: NodeJS.Timeout | undefined;
@@ -48,6 +56,8 @@ export class Session {
   /** What waits until the session is attached: client frames to handle, server frames to send. */
   readonly #inbound: ClientFrame[] = [];
   readonly #outbound: Array<{ seq: number; text: string }> = [];
+  /** This connection's hold on the session, for the broker. */
+  readonly #link: SessionLink;
 
   /** Attaches to the session `hello` asks for (or a new one), says `welcome`, and re-sends what the client lacks. */
   constructor(
@@ -56,6 +66,11 @@ export class Session {
     readonly limits: { maxBytes: number; ttlMs: number },
     hello: Hello,
   ) {
+    this.#link = {
+      deliver: (frame) => this.#deliver(frame),
+      lost: () => this.#lost(),
+      ttlMs: limits.ttlMs,
+    };
     this.#attached = this.#attach(hello);
   }
 
@@ -84,11 +99,14 @@ export class Session {
       this.host.malformed(frame, 'On a v2 connection this frame needs a "seq".');
       return;
     }
-    this.#owe();
-    if (seq <= this.#processed) return; // seen already: acknowledged again, handled once
+    if (seq <= this.#processed) {
+      this.#owe(); // seen already: acknowledged again, handled once
+      return;
+    }
     this.#processed = seq;
-    // Recorded before the handler runs: a handler that fails or is slow never makes it run twice.
-    this.broker.processed(this.#id!, seq).catch(this.#failed);
+    // Recorded before the handler runs (a handler that fails or is slow never makes it run twice), and
+    // acknowledged once recorded.
+    this.broker.processed(this.#id!, seq).then(() => this.#record(seq), this.#failed);
     this.host.handle(frame, redelivered === true);
   }
 
@@ -98,14 +116,13 @@ export class Session {
    */
   send(frame: ServerFrame): boolean {
     if (this.#state === 'ended' && this.#id === undefined) return false;
-    const encodeWith = (seq: number): string => {
-      const ack = this.#ackDue ? this.#processed : undefined;
+    // Encoded once the session is known, without its seq, which the broker gives it (sequenced).
+    const encodeFor = (id: string): Promise<number> => {
+      const ack = this.#ackDue ? this.#recorded : undefined;
       this.#ackDue = false;
-      return encode({ ...frame, seq, ...(ack === undefined ? {} : { ack }) } as ServerFrame);
+      return this.broker.send(id, encode({ ...frame, ...(ack === undefined ? {} : { ack }) } as ServerFrame));
     };
-    this.#attached
-      .then((id) => (id === undefined ? undefined : this.broker.send(id, encodeWith)))
-      .catch(this.#failed);
+    this.#attached.then((id) => (id === undefined ? undefined : encodeFor(id))).catch(this.#failed);
     return true;
   }
 
@@ -115,7 +132,7 @@ export class Session {
     this.#ackTimer = undefined;
     if (this.#state !== 'ready' || !this.#ackDue) return;
     this.#ackDue = false;
-    this.host.sendText(encode({ type: 'ack', seq: this.#processed }));
+    this.host.sendText(encode({ type: 'ack', seq: this.#recorded }));
   }
 
   /** The connection ended: the session waits `ttlMs` for the client to come back. */
@@ -123,18 +140,19 @@ export class Session {
     const attaching = this.#state === 'attaching';
     this.#state = 'ended';
     clearTimeout(this.#ackTimer);
-    if (!attaching && this.#id) this.broker.detach(this.#id, this.limits.ttlMs).catch(this.#failed);
+    if (!attaching && this.#id) this.broker.detach(this.#id, this.#link).catch(this.#failed);
   }
 
   async #attach(hello: Hello): Promise<string | undefined> {
     try {
-      const { record, resumed } = await this.broker.attach(hello.session, (frame) => this.#deliver(frame));
+      const { record, resumed } = await this.broker.attach(hello.session, this.#link);
       this.#id = record.id;
       if (this.#state === 'ended') {
-        await this.broker.detach(record.id, this.limits.ttlMs);
+        await this.broker.detach(record.id, this.#link);
         return record.id;
       }
       this.#processed = record.processed;
+      this.#recorded = record.processed;
       this.host.sendText(
         encode({ type: 'welcome', v: 2, session: record.id, resumed, received: record.processed }),
       );
@@ -182,8 +200,24 @@ export class Session {
     this.broker.acknowledged(this.#id!, seq).catch(this.#failed);
   }
 
+  /** The broker recorded client frames up to `seq` as processed: they may be acknowledged. */
+  #record(seq: number): void {
+    if (seq > this.#recorded) this.#recorded = seq;
+    this.#owe();
+  }
+
+  /** The broker lost the session: nothing sent to it can be kept any more, and the client must start anew. */
+  #lost(): void {
+    if (this.#state === 'ended') return;
+    this.#state = 'ended';
+    this.#id = undefined;
+    clearTimeout(this.#ackTimer);
+    this.host.lost();
+  }
+
   /** The client is owed an ack: it goes within ACK_DELAY_MS, alone or on a frame sent to the client meanwhile. */
   #owe(): void {
+    if (this.#state !== 'ready') return;
     this.#ackDue = true;
     this.#ackTimer ??= setTimeout(() => this.flushAck(), ACK_DELAY_MS);
   }

@@ -127,24 +127,30 @@ export class Subscriptions<Out extends ChannelMap> {
     const waiting: Publication[] = [];
     client.replaying.set(channel, waiting);
     let reply: Extract<ServerFrame, { type: 'subscribed' }> = { type: 'subscribed', channel };
+    let replayed = false;
     try {
+      // Without `since`, the subscription starts where the channel stands as it is accepted — read before this
+      // node subscribes, which can take a round trip to a shared broker: what is published meanwhile (by another
+      // node, or by the handler of this client's next frame) is then replayed below, not lost.
+      const start = since ? undefined : this.#broker.position(channel);
+      start?.catch(() => {}); // awaited below, after the subscription
       await this.#fanOut.add(client, channel); // publications reach this node from now on: they wait
-      const recovery = since ? await this.#broker.recover(channel, since) : undefined;
-      const { offset, epoch } = recovery?.position ?? (await this.#broker.position(channel));
-      reply = { ...reply, offset, epoch };
-      if (recovery?.recovered) {
+      const recovery = await this.#broker.recover(channel, since ?? (await start!));
+      reply = { ...reply, ...recovery.position };
+      if (recovery.recovered) {
         for (const publication of recovery.publications) this.#replay(client, publication);
-        reply.recovered = true;
-      } else if (recovery) Object.assign(reply, { recovered: false, reason: recovery.reason });
+        replayed = true;
+        if (since) reply.recovered = true;
+      } else if (since) Object.assign(reply, { recovered: false, reason: recovery.reason });
     } catch (error) {
       this.#events.emit('error', new BrokerError(error));
     }
     if (client.replaying.get(channel) !== waiting) return; // unsubscribed or gone meanwhile
     client.replaying.delete(channel);
-    // Without `since`, the subscription starts where this node started to receive the channel: what waits was
-    // published after that (the client's own messages sent right after subscribing, say), none of it twice.
+    // Without `since`, and nothing replayed (the channel's epoch changed meanwhile, say), the subscription starts
+    // where this node started to receive the channel: what waits was published after that, none of it twice.
     const first = waiting[0]?.offset;
-    if (!since && reply.offset !== undefined && first !== undefined && first <= reply.offset)
+    if (!since && !replayed && reply.offset !== undefined && first !== undefined && first <= reply.offset)
       reply.offset = first - 1;
     const { offset = -1 } = reply;
     this.#subscribed(client, channel, reply);

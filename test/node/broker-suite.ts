@@ -2,13 +2,20 @@
 // broker, and by the Redis broker's spec against a real redis-server. Two "nodes" are two broker instances made
 // by `nodes()` that share one store (the same object for the in-memory broker).
 import { expect, test } from '@playwright/test';
-import type { Broker, HistoryLimits, Publication } from '../../src/server/broker.js';
+import type { Broker, HistoryLimits, Publication, SessionLink } from '../../src/server/broker.js';
 
 /** Makes the brokers of two nodes sharing one store; `close` stops them (and the store). */
 export type MakeNodes = () => Promise<{ a: Broker; b: Broker; close(): Promise<void> }>;
 
 const LIMITS: HistoryLimits = { maxMessages: 5, maxBytes: 1000, maxAgeMs: 60_000 };
 const json = (value: unknown): string => JSON.stringify(value);
+type Frame = { seq: number; text: string };
+/** A hold on a session that keeps what it is given. */
+const link = (frames: Frame[] = [], ttlMs = 60_000): SessionLink & { lost: () => void; losses: number } => {
+  const held = { deliver: (frame: Frame) => void frames.push(frame), losses: 0, ttlMs, lost: () => {} };
+  held.lost = () => void held.losses++;
+  return held;
+};
 const until = async (condition: () => boolean, what: string): Promise<void> => {
   for (let waited = 0; !condition(); waited += 10) {
     if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
@@ -103,39 +110,82 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
     });
 
     test('sessions: new, resumed on another node with what it processed and what it still owes, expired after the TTL', async () => {
-      const delivered: Array<{ seq: number; text: string }> = [];
-      const fresh = await a.attach(undefined, (frame) => delivered.push(frame));
+      const delivered: Frame[] = [];
+      const onA = link(delivered);
+      const fresh = await a.attach(undefined, onA);
       expect(fresh.resumed).toBe(false);
       const { id } = fresh.record;
       await a.processed(id, 3);
-      expect(await a.send(id, (seq) => `frame ${seq}`)).toBe(1);
-      expect(await a.send(id, (seq) => `frame ${seq}`)).toBe(2);
+      expect(await a.send(id, '{"n":1}')).toBe(1);
+      expect(await a.send(id, '{"n":2}')).toBe(2);
       await until(() => delivered.length === 2, 'two frames delivered');
+      expect(delivered).toEqual([
+        { seq: 1, text: '{"seq":1,"n":1}' },
+        { seq: 2, text: '{"seq":2,"n":2}' },
+      ]);
       await a.acknowledged(id, 1);
-      await a.detach(id, 60_000);
-      const onB: Array<{ seq: number; text: string }> = [];
-      const resumed = await b.attach(id, (frame) => onB.push(frame));
+      await a.detach(id, onA);
+      const onB: Frame[] = [];
+      const held = link(onB, 50);
+      const resumed = await b.attach(id, held);
       expect(resumed.resumed).toBe(true);
       expect(resumed.record).toMatchObject({
         id,
         processed: 3,
         sent: 2,
-        outbox: [{ seq: 2, text: 'frame 2' }],
+        outbox: [{ seq: 2, text: '{"seq":2,"n":2}' }],
       });
-      await a.send(id, (seq) => `late ${seq}`); // a late response from the first node reaches the second
+      await a.send(id, '{"late":true}'); // a late response from the first node reaches the second
       await until(() => onB.length === 1, 'the late frame on b');
-      expect(onB).toEqual([{ seq: 3, text: 'late 3' }]);
-      await b.detach(id, 50);
+      expect(onB).toEqual([{ seq: 3, text: '{"seq":3,"late":true}' }]);
+      await b.detach(id, held);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const expired = await a.attach(id, () => {});
+      const expired = await a.attach(id, link());
       expect(expired.resumed).toBe(false);
       expect(expired.record.id).not.toBe(id);
+      expect(await a.send(id, '{"n":3}')).toBe(0);
+      expect([onA.losses, held.losses]).toEqual([0, 0]);
+    });
+
+    test('a connection that ends after its client came back on another does not take the session from it', async () => {
+      const first = link([], 50);
+      const { record } = await a.attach(undefined, first);
+      const frames: Frame[] = [];
+      const second = link(frames);
+      expect((await b.attach(record.id, second)).resumed).toBe(true);
+      await a.detach(record.id, first); // the first connection's end, noticed late
+      await a.send(record.id, '{"n":1}');
+      await until(() => frames.length === 1, 'the frame on the second connection');
+      await new Promise((resolve) => setTimeout(resolve, 200)); // past the first one's TTL
+      expect(await a.send(record.id, '{"n":2}')).toBe(2);
+      await until(() => frames.length === 2, 'the second frame');
+      expect((await a.attach(record.id, link())).resumed).toBe(true);
+    });
+
+    test('frames sent to one session from two nodes at once are delivered in one order, each once', async () => {
+      const frames: Frame[] = [];
+      const { record } = await b.attach(undefined, link(frames));
+      const sends = [];
+      for (let i = 1; i <= 20; i++) {
+        sends.push(a.send(record.id, json({ from: 'a', i })));
+        sends.push(b.send(record.id, json({ from: 'b', i })));
+      }
+      const seqs = await Promise.all(sends);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      await until(() => frames.length === 40, '40 frames');
+      expect(frames.map((f) => f.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      for (const frame of frames) expect((JSON.parse(frame.text) as { seq: number }).seq).toBe(frame.seq);
+      // Each node's own frames in the order it sent them.
+      for (const from of ['a', 'b']) {
+        const mine = frames.map((f) => JSON.parse(f.text)).filter((f) => f.from === from);
+        expect(mine.map((f) => f.i)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      }
     });
 
     test('end(): the next attach starts a new session', async () => {
-      const { record } = await a.attach(undefined, () => {});
+      const { record } = await a.attach(undefined, link());
       await a.end(record.id);
-      const again = await b.attach(record.id, () => {});
+      const again = await b.attach(record.id, link());
       expect(again.resumed).toBe(false);
     });
   });

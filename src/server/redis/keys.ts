@@ -1,0 +1,41 @@
+// Where the Redis broker keeps things (README, "Several nodes on Redis", lists them with their bounds). Every
+// name starts with the prefix; channel names are used as they are (any string: the suffixes keep them apart).
+
+/** The names of one deployment's keys and pub/sub channels. */
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: the channel's epoch (e), last offset (o), history bytes (b) and history max age (a). */
+  meta(channel: string): string {
+    return `${this.prefix}c:${channel}:m`;
+  }
+
+  /** List: the channel's history entries, oldest first. */
+  history(channel: string): string {
+    return `${this.prefix}c:${channel}:h`;
+  }
+
+  /** Pub/sub: the channel's publications, to every node subscribed. */
+  topic(channel: string): string {
+    return `${this.prefix}c:${channel}`;
+  }
+
+  /** Hash: the session's processed client seq (p), last server seq (s), holding node (n) and holder (h). */
+  session(id: string): string {
+    return `${this.prefix}s:${id}`;
+  }
+
+  /** List: the session's frames not yet acknowledged, sequenced, oldest first. */
+  outbox(id: string): string {
+    return `${this.prefix}s:${id}:o`;
+  }
+
+  /** Pub/sub: frames for the sessions a node holds. */
+  node(node: string): string {
+    return `${this.nodePrefix}${node}`;
+  }
+
+  get nodePrefix(): string {
+    return `${this.prefix}n:`;
+  }
+}
