@@ -37,6 +37,8 @@ export class Session {
   /** Settles with the session id once attached (undefined if that failed). */
   readonly #attached: Promise<string | undefined>;
   #id: string | undefined;
+  /** Whether the attachment has settled: frames for the client no longer need to wait behind it. */
+  #ready = false;
   /** The highest client seq processed. */
   #processed = 0;
   /**
@@ -72,6 +74,10 @@ export class Session {
       ttlMs: limits.ttlMs,
     };
     this.#attached = this.#attach(hello);
+    // Registered first: it runs before the sends queued behind the attachment, which keep their order.
+    void this.#attached.then(() => {
+      this.#ready = true;
+    });
   }
 
   /** The session id, once attached. */
@@ -122,7 +128,9 @@ export class Session {
       this.#ackDue = false;
       return this.broker.send(id, encode({ ...frame, ...(ack === undefined ? {} : { ack }) } as ServerFrame));
     };
-    this.#attached.then((id) => (id === undefined ? undefined : encodeFor(id))).catch(this.#failed);
+    // Once attached, straight to the broker (no promise hop per frame); before, in order behind the attachment.
+    if (this.#ready && this.#id !== undefined) encodeFor(this.#id).catch(this.#failed);
+    else this.#attached.then((id) => (id === undefined ? undefined : encodeFor(id))).catch(this.#failed);
     return true;
   }
 
