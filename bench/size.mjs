@@ -16,6 +16,7 @@ import commonjs from '@rollup/plugin-commonjs';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import { rollup } from 'rollup';
 import { minify } from 'terser';
+import { bundleSource } from '../scripts/bundle-source.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /**
@@ -93,33 +94,7 @@ async function minGzip(code) {
 }
 
 /** @param {string} source @param {{ browser?: boolean, development?: boolean }} [resolve] */
-async function bundle(source, { browser = false, development = false } = {}) {
-  const build = await rollup({
-    input: 'entry',
-    // React is the app's own (a peer dependency of reliable-socket/react): not counted. No other entry imports it.
-    external: ['react'],
-    plugins: [
-      {
-        name: 'entry',
-        resolveId: (id) => (id === 'entry' ? id : null),
-        load: (id) => (id === 'entry' ? source : null),
-      },
-      // The package's own name resolves to the built dist/ through its exports map.
-      nodeResolve({
-        rootDir: root,
-        ...(browser && { browser }),
-        ...(development && { exportConditions: ['development'] }),
-      }),
-      commonjs(),
-    ],
-    onwarn: (warning) => {
-      throw new Error(`size: ${warning.message}`);
-    },
-  });
-  const { output } = await build.generate({ format: 'es' });
-  await build.close();
-  return output[0].code;
-}
+const bundle = async (source, resolve) => (await bundleSource(source, resolve)).code;
 
 /**
  * Where the bytes of an entry go, module by module, in the production build: the entry is bundled from the

@@ -3,39 +3,26 @@
 // Root on Debian: apt-get. Elsewhere: Playwright's installer (Chromium and Firefox only: WebKit is WebKitGTK
 // driven over WebDriver, which only a system package provides). Otherwise stop and say exactly what to
 // install. It never lets the tests run with a browser missing.
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { debianPackage, findBrowser } from './browsers.mjs';
+import { aptInstall, canApt, runCommand } from './run-command.mjs';
 import { findWebKit, WEBKIT_DEBIAN_PACKAGES } from './webkit.mjs';
 
 /** @type {Array<'chromium' | 'firefox'>} */
 const wanted = ['chromium', 'firefox'];
 const missing = () => wanted.filter((name) => findBrowser(name) === undefined);
 
-/** @param {string} command @param {string[]} args */
-function run(command, args) {
-  console.log(`ensure-browsers: ${command} ${args.join(' ')}`);
-  try {
-    execFileSync(command, args, {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 let absent = missing();
 let webkitAbsent = findWebKit() === undefined;
-if ((absent.length > 0 || webkitAbsent) && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
-  const packages = [...absent.map(debianPackage), ...(webkitAbsent ? WEBKIT_DEBIAN_PACKAGES : [])];
-  run('apt-get', ['update', '-qq']) && run('apt-get', ['install', '-y', '-qq', ...packages]);
+if ((absent.length > 0 || webkitAbsent) && canApt()) {
+  aptInstall('ensure-browsers', [
+    ...absent.map(debianPackage),
+    ...(webkitAbsent ? WEBKIT_DEBIAN_PACKAGES : []),
+  ]);
   absent = missing();
   webkitAbsent = findWebKit() === undefined;
 }
 if (absent.length > 0) {
-  run('npx', ['playwright', 'install', ...absent]);
+  runCommand('ensure-browsers', 'npx', ['playwright', 'install', ...absent]);
   absent = missing();
 }
 if (absent.length > 0 || webkitAbsent) {

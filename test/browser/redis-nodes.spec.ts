@@ -110,16 +110,21 @@ async function twoPages(
   return { pageA: page, pageB: other, onA, onB };
 }
 
+/** Both pages stream 100 lines, 20 ms apart; resolves once B has heard 30 of A's: mid-stream. */
+async function streamBoth(pageA: Page, pageB: Page): Promise<void> {
+  await pageA.evaluate(() => window.chat!.stream(100, 20));
+  await pageB.evaluate(() => window.chat!.stream(100, 20));
+  await expect
+    .poll(async () => (await heard(pageB, 'a')).length, { timeout: 10_000 })
+    .toBeGreaterThanOrEqual(30);
+}
+
 withNodes(
   'node A is killed mid-stream: its page resumes on node B; 100 lines each way arrive once, in order, no gap',
   async ({ page, server, nodes }) => {
     test.setTimeout(60_000);
     const { pageA, pageB, onA, onB } = await twoPages(page, server, nodes);
-    await pageA.evaluate(() => window.chat!.stream(100, 20));
-    await pageB.evaluate(() => window.chat!.stream(100, 20));
-    await expect
-      .poll(async () => (await heard(pageB, 'a')).length, { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(30);
+    await streamBoth(pageA, pageB);
     await nodes.a.kill();
     expect((await heard(pageB, 'a')).length).toBeLessThan(100); // killed mid-stream indeed
 
@@ -149,11 +154,7 @@ withNodes(
   async ({ page, server, nodes, redis }) => {
     test.setTimeout(60_000);
     const { pageA, pageB, onA, onB } = await twoPages(page, server, nodes);
-    await pageA.evaluate(() => window.chat!.stream(100, 20));
-    await pageB.evaluate(() => window.chat!.stream(100, 20));
-    await expect
-      .poll(async () => (await heard(pageB, 'a')).length, { timeout: 10_000 })
-      .toBeGreaterThanOrEqual(30);
+    await streamBoth(pageA, pageB);
     await redis.restart();
 
     // The nodes find their sessions gone and close their clients (1012), which start new sessions.

@@ -7,35 +7,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import commonjs from '@rollup/plugin-commonjs';
-import { nodeResolve } from '@rollup/plugin-node-resolve';
-import { rollup } from 'rollup';
+import { bundleSource } from '../../scripts/bundle-source.mjs';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The dist/ files rollup bundled for `source`, and the bundle, with or without the development condition. */
 async function bundle(source: string, development: boolean): Promise<{ files: string[]; code: string }> {
-  const build = await rollup({
-    input: 'entry',
-    external: ['react'],
-    plugins: [
-      {
-        name: 'entry',
-        resolveId: (id) => (id === 'entry' ? id : null),
-        load: (id) => (id === 'entry' ? source : null),
-      },
-      nodeResolve({ rootDir: root, exportConditions: development ? ['development'] : [] }),
-      commonjs(),
-    ],
-  });
-  const { output } = await build.generate({ format: 'es' });
-  await build.close();
-  const files = Object.keys(output[0].modules)
+  const { code, modules } = await bundleSource(source, { development });
+  const files = modules
     .filter((id) => id.startsWith(path.join(root, 'dist')))
     .map((id) => path.relative(root, id))
     .sort();
-  return { files, code: output[0].code };
+  return { files, code };
 }
 
 /** What the development build says about a bad option, and what the production build says. */
