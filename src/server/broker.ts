@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Position } from '../protocol.js';
 
 /**
@@ -127,6 +128,9 @@ export interface SessionLink {
    */
   readonly ttlMs: number;
 }
+
+/** A random id, unique across nodes and restarts for all practical purposes (128 bits, base64url). */
+export const randomId = (): string => randomBytes(16).toString('base64url');
 
 /** A session frame with its seq: the seq goes first, in front of the frame's own members. */
 export const sequenced = (frame: string, seq: number): string => `{"seq":${seq},${frame.slice(1)}`;

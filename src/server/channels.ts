@@ -4,7 +4,7 @@ import type { ServerEmitter } from './emitter.js';
 import { HandlerError, HandlerExistsError } from './errors.js';
 import type { Subscriptions } from './subscriptions.js';
 import type { ChannelHandlers, ChannelMap, FrameInfo, ReliableSocketServerEvents } from './types.js';
-import type { Work } from './work.js';
+import { isThenable, type Work } from './work.js';
 
 /** Handlers as stored: payload and answer types are erased. */
 type AnyHandlers = ChannelHandlers<never, unknown, ChannelMap>;
@@ -18,9 +18,6 @@ export function toWireError(error: unknown): WireError {
     ...(typeof code === 'string' ? { code } : {}),
   };
 }
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 
 /**
  * What the protocol means on the server: answers pings, hands subscriptions to {@link Subscriptions}, routes
@@ -137,14 +134,15 @@ export class Channels<Out extends ChannelMap> {
         response = { type: 'response', id, error: toWireError(error) };
       }
     }
+    let text: string;
     try {
-      encode(response); // a BigInt or a cycle in the answer throws here, not later on the way out
+      text = encode(response); // a BigInt or a cycle in the answer throws here, not later on the way out
     } catch (error) {
       this.#events.emit('error', new HandlerError(channel, client.id, error));
       const message = 'The server could not encode its response.';
-      response = { type: 'response', id, error: { message, code: 'ERR_INTERNAL' } };
+      text = encode({ type: 'response', id, error: { message, code: 'ERR_INTERNAL' } });
     }
     // A v1 client that left meanwhile gets nothing; a v2 client's session keeps it for when it comes back.
-    client.respond(response);
+    client.respondText(text);
   }
 }

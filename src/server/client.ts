@@ -148,7 +148,12 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
    * one (kept until acknowledged, re-sent when it resumes — also after this connection ended), else as is.
    */
   respond(frame: ServerFrame): boolean {
-    return this.v2 ? this.v2.send(frame) : this.sendFrame(frame);
+    return this.respondText(encode(frame));
+  }
+
+  /** {@link respond} for a frame already encoded. */
+  respondText(text: string): boolean {
+    return this.v2 ? this.v2.sendText(text) : this.sendText(text);
   }
 
   unsubscribe(channel: string, reason = ''): boolean {
@@ -177,10 +182,11 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
    * Sends an encoded frame if the connection is open; says whether it did. A frame that would take the
    * client's outgoing buffer past `maxBufferedBytes` is not sent: the connection is closed with 1013.
    */
-  sendText(text: string, bytes = Buffer.byteLength(text)): boolean {
+  sendText(text: string, bytes?: number): boolean {
     if (this.#ws.readyState !== this.#ws.OPEN) return false;
     const buffered = this.#ws.bufferedAmount;
-    if (buffered > 0 && buffered + bytes > this.#limits.maxBufferedBytes) {
+    // Sized only when something is buffered already: most frames go straight out.
+    if (buffered > 0 && buffered + (bytes ?? Buffer.byteLength(text)) > this.#limits.maxBufferedBytes) {
       this.close(1013, 'outgoing buffer full');
       return false;
     }

@@ -81,8 +81,8 @@ export class FanOut<Out extends ChannelMap> {
     for (const client of subscribers) {
       const replaying = client.replaying.get(publication.channel);
       if (replaying) replaying.push(publication);
-      else if (publication.except !== undefined) {
-        const frame = frameFor(publication, client);
+      else if (publication.except !== undefined && publication.except === exceptKey(client)) {
+        const frame = frameFor(publication, client); // a skip, or nothing
         if (frame) client.sendText(frame);
       } else if (client.v2) {
         v2 = v2 ?? publicationFrame(publication, true);

@@ -1,5 +1,4 @@
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+import { isThenable } from './work.js';
 
 /**
  * Runs steps one after another per key — a client's subscribe and unsubscribe frames per channel — so that

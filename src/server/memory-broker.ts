@@ -1,17 +1,14 @@
-import { randomBytes } from 'node:crypto';
 import type { Position } from '../protocol.js';
 import {
   type Broker,
   type HistoryLimits,
   type Publication,
   type Recovery,
+  randomId,
   type SessionLink,
   type SessionRecord,
   sequenced,
 } from './broker.js';
-
-/** A random id, unique across nodes and restarts for all practical purposes (128 bits, base64url). */
-export const randomId = (): string => randomBytes(16).toString('base64url');
 
 interface Stored {
   publication: Publication;

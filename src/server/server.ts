@@ -2,14 +2,14 @@ import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { WebSocket } from 'ws';
 import type { ClientFrame } from '../protocol.js';
-import type { Broker } from './broker.js';
+import { type Broker, randomId } from './broker.js';
 import { Channels } from './channels.js';
 import { Client, type ClientHost } from './client.js';
 import { ServerEmitter } from './emitter.js';
 import { BrokerError, type ListenError } from './errors.js';
 import { exceptKey } from './fan-out.js';
 import { Handshakes } from './handshake.js';
-import { MemoryBroker, randomId } from './memory-broker.js';
+import { MemoryBroker } from './memory-broker.js';
 import {
   type ReliableSocketServerOptions,
   type ResolvedServerOptions,
@@ -238,7 +238,7 @@ export class ReliableSocketServer<
   #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session {
     const limits = { maxBytes: this.#options.maxBufferedBytes, ttlMs: this.#options.sessionTtlMs };
     const host = {
-      sendText: (text: string) => client.sendText(text),
+      sendText: (text: string, bytes?: number) => client.sendText(text, bytes),
       handle: (frame: ClientFrame, redelivered: boolean) =>
         this.#channels.dispatch(client, frame, { redelivered }),
       malformed: (frame: ClientFrame, why: string) => client.malformed(JSON.stringify(frame), why),
@@ -247,6 +247,8 @@ export class ReliableSocketServer<
       // The broker's store lost the session (it restarted): the client reconnects, is told its session is new
       // and sends again what was not acknowledged.
       lost: () => client.close(1012, 'session lost'),
+      // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
+      unavailable: () => client.close(1011, 'session unavailable'),
     };
     return new Session(this.#broker, host, limits, hello);
   }

@@ -7,8 +7,8 @@ const ACK_DELAY_MS = 50;
 
 /** What a {@link Session} needs from the connection it serves. Never throws. */
 export interface SessionHost {
-  /** Hands an encoded frame to the socket (false when it cannot take it). */
-  sendText(text: string): boolean;
+  /** Hands an encoded frame of `bytes` UTF-8 bytes to the socket (false when it cannot take it). */
+  sendText(text: string, bytes?: number): boolean;
   /** A client frame to handle, with whether it was re-sent to a new session. */
   handle(frame: ClientFrame, redelivered: boolean): void;
   /** A frame that makes no sense in v2 (a sequenced frame without `seq`, a second `hello`). */
@@ -19,6 +19,8 @@ export interface SessionHost {
   failed(error: BrokerError): void;
   /** The broker lost the session (its store restarted): the client must come back to start a new one. */
   lost(): void;
+  /** The broker could not attach the session (it failed): the client must try again later. */
+  unavailable(): void;
 }
 
 type Hello = Extract<ClientFrame, { type: 'hello' }>;
@@ -121,16 +123,22 @@ export class Session {
    * also once this connection has ended (the client may come back). False once there is no session to keep it.
    */
   send(frame: ServerFrame): boolean {
+    return this.sendText(encode(frame));
+  }
+
+  /** {@link send} for a frame already encoded (a JSON object), so that it is encoded once. */
+  sendText(text: string): boolean {
     if (this.#state === 'ended' && this.#id === undefined) return false;
-    // Encoded once the session is known, without its seq, which the broker gives it (sequenced).
-    const encodeFor = (id: string): Promise<number> => {
-      const ack = this.#ackDue ? this.#recorded : undefined;
+    // Without its seq, which the broker gives it (sequenced); with the ack the client is owed, if any, spliced
+    // in when it goes to the broker.
+    const toBroker = (id: string): Promise<number> => {
+      const ack = this.#ackDue ? `{"ack":${this.#recorded},${text.slice(1)}` : text;
       this.#ackDue = false;
-      return this.broker.send(id, encode({ ...frame, ...(ack === undefined ? {} : { ack }) } as ServerFrame));
+      return this.broker.send(id, ack);
     };
     // Once attached, straight to the broker (no promise hop per frame); before, in order behind the attachment.
-    if (this.#ready && this.#id !== undefined) encodeFor(this.#id).catch(this.#failed);
-    else this.#attached.then((id) => (id === undefined ? undefined : encodeFor(id))).catch(this.#failed);
+    if (this.#ready && this.#id !== undefined) toBroker(this.#id).catch(this.#failed);
+    else this.#attached.then((id) => (id === undefined ? undefined : toBroker(id))).catch(this.#failed);
     return true;
   }
 
@@ -173,7 +181,14 @@ export class Session {
       for (const frame of this.#inbound.splice(0)) this.receive(frame);
       return record.id;
     } catch (error) {
+      // Without a session nothing can be handled or kept: what waited is let go, and the client comes back.
       this.#failed(error);
+      if (this.#state === 'attaching') {
+        this.#state = 'ended';
+        this.#inbound.length = 0;
+        this.#outbound.length = 0;
+        this.host.unavailable();
+      }
       return undefined;
     }
   }
@@ -195,7 +210,7 @@ export class Session {
       this.host.overBudget();
       return;
     }
-    this.host.sendText(frame.text);
+    this.host.sendText(frame.text, bytes);
   }
 
   #acknowledged(seq: number): void {

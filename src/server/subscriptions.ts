@@ -6,9 +6,7 @@ import { BrokerError, CanSubscribeError, type WireErrorCode } from './errors.js'
 import { FanOut, frameFor } from './fan-out.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { ChannelMap, ReliableSocketServerEvents } from './types.js';
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+import { isThenable } from './work.js';
 
 const refusal = (code: WireErrorCode, message: string): WireError => ({ message, code });
 

@@ -1,3 +1,7 @@
+/** Whether a handler returned a promise (or any thenable) rather than a value. */
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+
 /**
  * The handlers still running (requests, message handlers that returned a promise, `canSubscribe` decisions),
  * counted so that `close()` can let them finish before it closes the connections.

@@ -3,6 +3,7 @@
 // resumed on a new connection (what the server processed, what it still owes the client, acked in part), a lost
 // session (redelivered), replay `since` a position and why it can fail, the session TTL, the budget of what a
 // client leaves unacknowledged, and frames that make no sense in v2.
+import { MemoryBroker } from '../../src/server/memory-broker.js';
 import type { FrameInfo } from '../../src/server/types.js';
 import { expect, type Peer, record, test } from './server-kit.js';
 
@@ -184,5 +185,28 @@ test.describe('protocol v2', () => {
     peer.send({ type: 'hello', v: 2, received: 0 });
     await expect.poll(() => named('malformed').length).toBe(2);
     expect(peer.of('error').map((f) => f.code)).toEqual(['ERR_MALFORMED_FRAME', 'ERR_MALFORMED_FRAME']);
+  });
+
+  test('a broker that fails to attach the session: a BrokerError, nothing handled, the client closed with 1011 to come back', async ({
+    kit,
+  }) => {
+    const broker = new (class extends MemoryBroker {
+      override attach(): Promise<never> {
+        return Promise.reject(new Error('store unreachable'));
+      }
+    })();
+    const { server, url } = await kit.serve({ broker });
+    const errors: Array<{ code: string; cause: unknown }> = [];
+    server.on('error', (error) => errors.push(error as unknown as { code: string; cause: unknown }));
+    const seen: unknown[] = [];
+    server.handle('in', { message: (data) => void seen.push(data) });
+    const peer = await kit.connect(url);
+    peer.send({ type: 'hello', v: 2, received: 0 });
+    peer.send({ type: 'message', channel: 'in', data: 'early', seq: 1 }); // waits for the session, which never comes
+    expect(await peer.closed).toEqual({ code: 1011, reason: 'session unavailable' });
+    expect(errors.map((error) => error.code)).toEqual(['ERR_BROKER']);
+    expect((errors[0]!.cause as Error).message).toBe('store unreachable');
+    expect(peer.of('welcome')).toEqual([]);
+    expect(seen).toEqual([]);
   });
 });

@@ -1,6 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { Position } from '../../protocol.js';
-import type { Broker, HistoryLimits, Publication, Recovery, SessionLink, SessionRecord } from '../broker.js';
+import {
+  type Broker,
+  type HistoryLimits,
+  type Publication,
+  type Recovery,
+  randomId,
+  type SessionLink,
+  type SessionRecord,
+} from '../broker.js';
 import { ChannelFeeds } from './channel-feeds.js';
 import { decodeEntry, entryPublication, seqOf } from './codec.js';
 import { Connection } from './connection.js';
@@ -14,7 +21,6 @@ import {
 import { ACKNOWLEDGED, CREATE, HOLD, PROCESSED, PUBLISH, RECOVER, RESUME, SEND } from './scripts.js';
 
 /** 128 random bits, base64url: node ids, session ids, epochs. */
-const randomId = (): string => randomBytes(16).toString('base64url');
 
 /** What a session id looks like: anything else a client sends in `hello` is an unknown session. */
 const SESSION_ID = /^[\w-]{1,64}$/;
