@@ -41,7 +41,10 @@ async function startNodes(options: { broker: 'memory' | 'redis'; url?: string })
       };
       child.on('message', on);
     });
-  const ready = await next('ready');
+  const ready = await next('ready').catch((error: unknown) => {
+    child.kill('SIGKILL'); // nobody holds the process yet: it must not outlive the bench
+    throw error;
+  });
   const ask = (command: Message, answer: string) => {
     const reply = next(answer);
     child.send(command);
@@ -78,11 +81,9 @@ async function subscribers(port: number, count: number, received: { count: numbe
 async function measure(broker: 'memory' | 'redis', redis?: RedisServer) {
   const nodes = await startNodes({ broker, ...(redis ? { url: redis.url } : {}) });
   const received = { count: 0 };
-  const sockets = [
-    ...(await subscribers(nodes.ports[0]!, SUBSCRIBERS / 2, received)),
-    ...(await subscribers(nodes.ports[1]!, SUBSCRIBERS / 2, received)),
-  ];
+  const sockets: WebSocket[] = [];
   try {
+    for (const port of nodes.ports) sockets.push(...(await subscribers(port, SUBSCRIBERS / 2, received)));
     for (let waited = 0; ; waited += 50) {
       const { counts } = await nodes.ask({ type: 'subscribers' }, 'subscribers');
       if ((counts as number[]).every((n) => n === SUBSCRIBERS / 2)) break;

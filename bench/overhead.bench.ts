@@ -124,7 +124,7 @@ async function measure(page: Page, server: BenchServer, sunk: { count: number },
 }
 
 test('protocol overhead', async ({ page, server, browser, browserName }, testInfo) => {
-  if (browserName !== 'chromium') return; // the bytes are the protocol's, not the engine's
+  test.skip(browserName !== 'chromium', "the bytes are the protocol's, not the engine's: measured once");
   test.setTimeout(120_000);
   await openLibrary(page, server);
   const companion = await startEchoCompanion(server.httpUrl);

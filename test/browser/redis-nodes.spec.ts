@@ -34,10 +34,15 @@ const withNodes = test.extend<{ redis: RedisServer; nodes: { a: ServerNode; b: S
     await redis.stop();
   },
   nodes: async ({ redis, server }, use) => {
-    const [a, b] = await Promise.all([
+    const started = await Promise.allSettled([
       ServerNode.start(redis.url, server.httpUrl),
       ServerNode.start(redis.url, server.httpUrl),
     ]);
+    const [a, b] = started.map((node) => (node.status === 'fulfilled' ? node.value : undefined));
+    if (!a || !b) {
+      await Promise.all([a?.stop(), b?.stop()]); // the one that did start must not outlive the test
+      throw started.find((node) => node.status === 'rejected')!.reason;
+    }
     await use({ a, b });
     await Promise.all([a.stop(), b.stop()]);
   },

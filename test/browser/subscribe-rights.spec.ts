@@ -147,6 +147,7 @@ withCompanion(
     await expect
       .poll(async () => (await heard(page)).filter((h) => (h as { subscribed?: boolean }).subscribed).length)
       .toBe(3); // news and weather on the first connection, weather again on the second
+    expect(await heard(page)).not.toContainEqual({ name: 'news', message: 'missed' });
   },
 );
 

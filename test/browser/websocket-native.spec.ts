@@ -188,7 +188,7 @@ for (const kind of KINDS) {
     }) => {
       const probe = await WsProbe.open(page, kind, server.wsUrl);
       await probe.waitFor('open');
-      await probe.run((ws) => {
+      const readsBack = await probe.run((ws) => {
         const log: string[] = [];
         (window as unknown as { order: string[] }).order = log;
         ws.onmessage = null;
@@ -210,6 +210,7 @@ for (const kind of KINDS) {
         };
         return ws.onmessage === b;
       });
+      expect(readsBack).toBe(true); // the attribute reads back the handler it was set to
       for (const n of [1, 2, 3]) {
         server.sendToAll(`m${n}`);
         await page.waitForFunction(

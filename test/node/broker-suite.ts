@@ -3,6 +3,8 @@
 // by `nodes()` that share one store (the same object for the in-memory broker).
 import { expect, test } from '@playwright/test';
 import type { Broker, HistoryLimits, Publication, SessionLink } from '../../src/server/broker.js';
+import { RedisBroker } from '../../src/server/redis/index.js';
+import { RedisServer } from '../fixture/redis-server.js';
 
 /** Makes the brokers of two nodes sharing one store; `close` stops them (and the store). */
 export type MakeNodes = () => Promise<{ a: Broker; b: Broker; close(): Promise<void> }>;
@@ -10,18 +12,44 @@ export type MakeNodes = () => Promise<{ a: Broker; b: Broker; close(): Promise<v
 const LIMITS: HistoryLimits = { maxMessages: 5, maxBytes: 1000, maxAgeMs: 60_000 };
 const json = (value: unknown): string => JSON.stringify(value);
 type Frame = { seq: number; text: string };
-/** A hold on a session that keeps what it is given. */
-const link = (frames: Frame[] = [], ttlMs = 60_000): SessionLink & { lost: () => void; losses: number } => {
+/** A hold on a session that keeps what it is given, and counts the times it was told the session is lost. */
+export const link = (
+  frames: Frame[] = [],
+  ttlMs = 60_000,
+): SessionLink & { lost: () => void; losses: number } => {
   const held = { deliver: (frame: Frame) => void frames.push(frame), losses: 0, ttlMs, lost: () => {} };
   held.lost = () => void held.losses++;
   return held;
 };
-const until = async (condition: () => boolean, what: string): Promise<void> => {
+
+/** Waits until `condition` holds, checking every 10 ms; fails naming `what` after `timeoutMs`. */
+export const until = async (condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> => {
   for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 5000) throw new Error(`timed out waiting for ${what}`);
+    if (waited > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 };
+
+/** Two nodes' RedisBrokers on a redis-server of their own (started here), as two server processes would have. */
+export async function redisNodes(): Promise<{
+  a: RedisBroker;
+  b: RedisBroker;
+  redis: RedisServer;
+  close(): Promise<void>;
+}> {
+  const redis = await RedisServer.start();
+  const a = new RedisBroker({ url: redis.url });
+  const b = new RedisBroker({ url: redis.url });
+  return {
+    a,
+    b,
+    redis,
+    close: async () => {
+      await Promise.all([a.close(), b.close()]);
+      await redis.stop();
+    },
+  };
+}
 
 export function brokerSuite(name: string, nodes: MakeNodes): void {
   test.describe(`${name}: the Broker contract`, () => {

@@ -5,38 +5,17 @@ import { createClient } from 'redis';
 import type { HistoryLimits, Publication } from '../../src/server/broker.js';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/server/redis/index.js';
 import { RedisServer } from '../fixture/redis-server.js';
-import { brokerSuite } from './broker-suite.js';
+import { brokerSuite, link, redisNodes, until as waitUntil } from './broker-suite.js';
 
-brokerSuite('RedisBroker', async () => {
-  const redis = await RedisServer.start();
-  const a = new RedisBroker({ url: redis.url });
-  const b = new RedisBroker({ url: redis.url });
-  return {
-    a,
-    b,
-    close: async () => {
-      await Promise.all([a.close(), b.close()]);
-      await redis.stop();
-    },
-  };
-});
+brokerSuite('RedisBroker', redisNodes);
 
 // What only a real Redis can show: it restarts (losing everything), it is unreachable for a while (its data
 // intact), a node dies, and what the broker leaves in Redis is bounded.
 
 const LIMITS: HistoryLimits = { maxMessages: 100, maxBytes: 100_000, maxAgeMs: 60_000 };
 type Frame = { seq: number; text: string };
-const link = (frames: Frame[] = [], ttlMs = 60_000) => {
-  const held = { deliver: (frame: Frame) => void frames.push(frame), losses: 0, ttlMs, lost: () => {} };
-  held.lost = () => void held.losses++;
-  return held;
-};
-const until = async (condition: () => boolean, what: string): Promise<void> => {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-};
+/** Redis takes longer than memory: reconnections, outages noticed. */
+const until = (condition: () => boolean, what: string): Promise<void> => waitUntil(condition, what, 10_000);
 
 /** A redis-server for the test, and brokers on it; all closed after the test. */
 const withRedis = test.extend<{ redis: RedisServer; broker: (options?: RedisBrokerOptions) => RedisBroker }>({
@@ -164,14 +143,15 @@ withRedis(
 withRedis(
   'a node that dies holding sessions: they are renewed while it lives, resumable on another node after, and expire after their TTL plus two renewals',
   async ({ broker }) => {
-    const a = broker({ refreshIntervalMs: 100 });
+    // Held for 500 + 2 × 250 ms, renewed every 250 ms: only an event-loop stall of over 750 ms could lose it.
+    const a = broker({ refreshIntervalMs: 250 });
     const b = broker();
-    const kept = await a.attach(undefined, link([], 200));
-    const dropped = await a.attach(undefined, link([], 200));
-    await new Promise((resolve) => setTimeout(resolve, 800)); // past 200 + 2 × 100: renewed
+    const kept = await a.attach(undefined, link([], 500));
+    const dropped = await a.attach(undefined, link([], 500));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // past 500 + 2 × 250: renewed
     expect((await b.attach(kept.record.id, link())).resumed).toBe(true);
     await a.close(); // dies: no detach, no renewal
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     expect((await b.attach(dropped.record.id, link())).resumed).toBe(false);
   },
 );

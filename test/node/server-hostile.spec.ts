@@ -12,6 +12,8 @@ import { OPCODE, RawClient } from './raw-client.js';
 const CHILD = fileURLToPath(new URL('./child-server.mjs', import.meta.url));
 const DIST = fileURLToPath(new URL('../../dist/server.js', import.meta.url));
 const MB = 1024 * 1024;
+/** How long a server process may take to close before it is killed. */
+const STOP_TIMEOUT_MS = 10_000;
 
 interface State {
   clients: number;
@@ -37,11 +39,13 @@ class Child {
   /** Settles with the exit code when the process ends. */
   readonly exited: Promise<number | null>;
 
-  static async start(options: object = {}): Promise<{ child: Child; port: number }> {
+  /** Starts a server process, added to `children` at once so that it is stopped even if it never gets ready. */
+  static async start(children: Child[], options: object = {}): Promise<{ child: Child; port: number }> {
     expect(existsSync(DIST), 'dist/server.js is missing: run `npm run build` first').toBe(true);
     const child = new Child(
       fork(CHILD, [JSON.stringify(options)], { execArgv: ['--expose-gc'], stdio: 'inherit' }),
     );
+    children.push(child);
     const { port } = await child.#reply('ready');
     return { child, port: Number(port) };
   }
@@ -69,10 +73,15 @@ class Child {
     return this.ask<State>({ type: 'state' }, 'state');
   }
 
+  /** Closes the server, or kills its process if that takes longer than STOP_TIMEOUT_MS. */
   async stop(): Promise<void> {
-    if (this.#process.exitCode !== null || !this.#process.connected) return;
-    this.#process.send({ type: 'close' });
+    const child = this.#process;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    if (child.connected) child.send({ type: 'close' });
+    else child.kill('SIGKILL');
     await this.exited;
+    clearTimeout(timer);
   }
 }
 
@@ -97,8 +106,7 @@ test_.describe('a client that never reads', () => {
   test_(
     'subscribed, with 200 MB published in 10 KB messages: cut off with 1013, RSS +< 64 MB',
     async ({ children, raws }) => {
-      const { child, port } = await Child.start();
-      children.push(child);
+      const { child, port } = await Child.start(children);
       const raw = await RawClient.connect(port);
       raws.push(raw);
       raw.send({ type: 'subscribe', channel: 'feed' });
@@ -129,8 +137,7 @@ test_.describe('a client that never reads', () => {
   test_(
     'asking for 2,000 responses of 100 KB: reading stops, then it is cut off with 1013, RSS +< 64 MB',
     async ({ children, raws }) => {
-      const { child, port } = await Child.start();
-      children.push(child);
+      const { child, port } = await Child.start(children);
       const { rss: baseline } = await child.ask<{ rss: number }>({ type: 'baseline' }, 'baseline');
       const raw = await RawClient.connect(port);
       raws.push(raw);

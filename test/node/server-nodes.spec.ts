@@ -3,8 +3,8 @@
 // one real redis-server (as two processes would be). Then what only Redis does: it restarts under the nodes.
 import type { Broker } from '../../src/server/broker.js';
 import { MemoryBroker } from '../../src/server/memory-broker.js';
-import { RedisBroker } from '../../src/server/redis/index.js';
-import { RedisServer } from '../fixture/redis-server.js';
+import type { RedisServer } from '../fixture/redis-server.js';
+import { redisNodes } from './broker-suite.js';
 import { expect, type Frame, type Peer, record, test } from './server-kit.js';
 
 /** The brokers of two nodes, and how to stop them. */
@@ -15,20 +15,7 @@ const KINDS: Record<string, () => Promise<Brokers & { redis?: RedisServer }>> = 
     const broker = new MemoryBroker();
     return { a: broker, b: broker, close: () => broker.close() };
   },
-  RedisBroker: async () => {
-    const redis = await RedisServer.start();
-    const a = new RedisBroker({ url: redis.url });
-    const b = new RedisBroker({ url: redis.url });
-    return {
-      a,
-      b,
-      redis,
-      close: async () => {
-        await Promise.all([a.close(), b.close()]);
-        await redis.stop();
-      },
-    };
-  },
+  RedisBroker: redisNodes,
 };
 
 /** Says hello (v2) and waits for the welcome. */

@@ -1,4 +1,9 @@
-import type { ReliableSocketServer, ServerClient } from '../../src/server/index.js';
+import {
+  MemoryBroker,
+  type Publication,
+  type ReliableSocketServer,
+  type ServerClient,
+} from '../../src/server/index.js';
 import { expect, record, test } from './server-kit.js';
 
 test.describe('the protocol', () => {
@@ -10,7 +15,18 @@ test.describe('the protocol', () => {
   });
 
   test('tracks subscriptions, idempotently, and publish() reaches subscribers only', async ({ kit }) => {
-    const { server, url } = await kit.serve();
+    // The broker says when this node lets go of a channel: the last subscriber gone, by unsubscribe or close.
+    const ended: string[] = [];
+    const broker = new (class extends MemoryBroker {
+      override async subscribe(channel: string, deliver: (publication: Publication) => void) {
+        const end = await super.subscribe(channel, deliver);
+        return async () => {
+          ended.push(channel);
+          await end();
+        };
+      }
+    })();
+    const { server, url } = await kit.serve({ broker });
     const { named } = record(server);
     const [a, b, c] = [await kit.connect(url), await kit.connect(url), await kit.connect(url)];
     const [clientA] = [...server.clients];
@@ -47,10 +63,12 @@ test.describe('the protocol', () => {
     await Promise.all([a.barrier(), c.barrier()]);
     expect(c.of('message').map((f) => f.data)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(a.of('message')).toHaveLength(1);
+    expect(ended).toEqual([]); // c is still subscribed to news
 
-    // Subscriptions die with the connection.
+    // Subscriptions die with the connection: c was the last subscriber to news, so the node lets go of it.
     c.ws.close();
     await expect.poll(() => named('disconnect').length).toBe(1);
+    await expect.poll(() => ended).toEqual(['news']);
     await server.publish('news', { n: 4 });
     await a.barrier();
     expect(a.of('message')).toHaveLength(1);

@@ -249,6 +249,7 @@ test.describe('subscriptions the server ends', () => {
     expect(named('unsubscribe').map(([c, channel]) => [c.id, channel])).toEqual([[1, 'room']]);
     await peer.barrier();
     expect(peer.of('unsubscribed')).toHaveLength(1);
+    expect(peer.of('message')).toEqual([]);
   });
 
   test('a subscribe listener that ends the subscription at once: the client hears the reply, then the end', async ({
