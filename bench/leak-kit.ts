@@ -1,7 +1,7 @@
 // What bench/leak.bench.ts needs besides the page: a server that destroys every connection once it has echoed
 // one message, heap readings after forced garbage collection, and live objects counted by constructor from a
 // heap snapshot (both through a CDP session of the bench's own, so Chromium only).
-import type { CDPSession, Page } from '@playwright/test';
+import type { CDPSession } from '@playwright/test';
 import { type RawData, WebSocketServer } from 'ws';
 
 /**
@@ -90,25 +90,4 @@ export async function countWebSockets(cdp: CDPSession): Promise<number> {
   } finally {
     await cdp.send('Runtime.releaseObjectGroup', { objectGroup });
   }
-}
-
-/**
- * Counts, in the page, the timers not yet fired or cleared and the listeners on `window` and `document` (where
- * a socket watches the network and visibility). Call before the page loads.
- */
-export async function trackPageListeners(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const live = new Set<unknown>();
-    const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
-    const ours = (target: EventTarget): boolean => target === window || target === document;
-    EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
-      if (ours(this) && listener) live.add(listener);
-      return add.call(this, type, listener, options);
-    };
-    EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
-      if (ours(this) && listener) live.delete(listener);
-      return remove.call(this, type, listener, options);
-    };
-    (window as { pageListeners?: () => number }).pageListeners = () => live.size;
-  });
 }

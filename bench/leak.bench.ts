@@ -7,15 +7,9 @@
 // Heap and objects need CDP (Chromium). Firefox runs a short version: timers and listeners only.
 import type { Browser, Page } from '@playwright/test';
 import type { FixtureServer } from '../test/fixture/fixture-server.js';
-import { openLibrary, test, trackTimers } from '../test/fixture/test.js';
+import { openLibrary, test, trackPageListeners, trackTimers } from '../test/fixture/test.js';
 import { record } from './kit.js';
-import {
-  countObjects,
-  countWebSockets,
-  heapUsed,
-  startDestroyingServer,
-  trackPageListeners,
-} from './leak-kit.js';
+import { countObjects, countWebSockets, heapUsed, startDestroyingServer } from './leak-kit.js';
 
 const WARM_UP = 10;
 const FIRST = 1500;
@@ -34,7 +28,6 @@ type Side = 'library' | 'native';
 declare global {
   interface Window {
     leak?: { cycles: number; run(count: number): Promise<void>; close(): Promise<void> };
-    pageListeners?: () => number;
   }
 }
 

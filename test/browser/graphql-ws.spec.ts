@@ -7,7 +7,7 @@ import { GraphQLInt, GraphQLObjectType, GraphQLSchema, GraphQLString } from 'gra
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { FixtureServer } from '../fixture/fixture-server.js';
-import { test as base, expect } from '../fixture/test.js';
+import { test as base, expect, openTestPage } from '../fixture/test.js';
 
 /** Numbers published to every `ticks` subscription; each subscription is counted while it lasts. */
 class Ticker {
@@ -99,8 +99,7 @@ test('a graphql-ws subscription over ReliableWebSocket survives a kill and a hal
   server,
   ticker,
 }) => {
-  await page.goto(`${server.httpUrl}/graphql-ws-app.html`);
-  await page.waitForFunction(() => document.documentElement.dataset.loaded === 'graphql-ws');
+  await openTestPage(page, server, 'graphql-ws-app');
   await page.evaluate((url) => {
     const { createClient, ReliableWebSocket } = window.graphqlWs;
     const seen: Window['seen'] = { ticks: [], connected: 0, closed: 0, sockets: [] };

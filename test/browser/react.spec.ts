@@ -3,7 +3,7 @@
 // renders, `enabled` closes and reopens the same socket, and unmounting leaves no timer, page listener or native
 // socket behind (counted in the page).
 import type { Channel, ReliableSocket } from '../../src/index.js';
-import { expect, test, trackTimers } from '../fixture/test.js';
+import { expect, openTestPage, test, trackPageListeners, trackTimers } from '../fixture/test.js';
 
 declare global {
   interface Window {
@@ -15,8 +15,6 @@ declare global {
       mount(url: string): void;
       unmount(): void;
     };
-    /** Listeners on window and document for the events the socket watches (online, offline, …). */
-    lifeListeners: () => number;
     /** Native WebSocket objects not yet CLOSED. */
     liveSockets: () => number;
   }
@@ -24,21 +22,8 @@ declare global {
 
 test.beforeEach(async ({ page, server }) => {
   await trackTimers(page);
+  await trackPageListeners(page, ['online', 'offline', 'pageshow', 'visibilitychange']);
   await page.addInitScript(() => {
-    const watched = new Set(['online', 'offline', 'pageshow', 'visibilitychange']);
-    const live = new Set<unknown>();
-    const { addEventListener: add, removeEventListener: remove } = EventTarget.prototype;
-    const key = (target: EventTarget, type: string, listener: unknown) =>
-      (target === window || target === document) && watched.has(type) && listener;
-    EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
-      if (key(this, type, listener)) live.add(listener);
-      return add.call(this, type, listener, options);
-    };
-    EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
-      if (key(this, type, listener)) live.delete(listener);
-      return remove.call(this, type, listener, options);
-    };
-    window.lifeListeners = () => live.size;
     const sockets: WebSocket[] = [];
     window.WebSocket = class extends WebSocket {
       constructor(url: string | URL, protocols?: string | string[]) {
@@ -48,8 +33,7 @@ test.beforeEach(async ({ page, server }) => {
     };
     window.liveSockets = () => sockets.filter((ws) => ws.readyState !== WebSocket.CLOSED).length;
   });
-  await page.goto(`${server.httpUrl}/react-app.html`);
-  await page.waitForFunction(() => document.documentElement.dataset.loaded === 'react');
+  await openTestPage(page, server, 'react-app');
 });
 
 const stateOf = (page: import('@playwright/test').Page) => page.evaluate(() => window.reactApp.socket?.state);
@@ -74,7 +58,7 @@ test('StrictMode mounts twice, the server sees one connection; a channel round-t
     '{"type":"subscribe","channel":"chat"}',
   ]);
   expect(server.handshakes).toHaveLength(1);
-  expect(await page.evaluate(() => [window.lifeListeners(), window.liveSockets()])).toEqual([4, 1]);
+  expect(await page.evaluate(() => [window.pageListeners!(), window.liveSockets()])).toEqual([4, 1]);
 
   await page.evaluate(() => window.reactApp.unmount());
   await expect.poll(() => stateOf(page)).toBe('closed');
@@ -82,7 +66,7 @@ test('StrictMode mounts twice, the server sees one connection; a channel round-t
   expect(
     await page.evaluate(() => ({
       timers: window.pendingTimers?.(),
-      listeners: window.lifeListeners(),
+      listeners: window.pageListeners!(),
       sockets: window.liveSockets(),
     })),
   ).toEqual({ timers: 0, listeners: 0, sockets: 0 });

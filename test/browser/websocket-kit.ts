@@ -3,6 +3,7 @@
 import type { JSHandle, Page } from '@playwright/test';
 import type { ReliableWebSocket, ReliableWebSocketOptions } from '../../src/websocket/index.js';
 import type { FixtureServer } from '../fixture/fixture-server.js';
+import { openTestPage } from '../fixture/test.js';
 
 declare global {
   interface Window {
@@ -44,10 +45,7 @@ interface ProbeState {
 
 /** Loads test/pages/websocket.html (the built entry, with an import map for the main entry). */
 export async function openWebSocketPage(page: Page, server: FixtureServer): Promise<void> {
-  await page.goto(`${server.httpUrl}/websocket.html`);
-  await page.waitForFunction(() => document.documentElement.dataset.loaded === 'websocket', undefined, {
-    timeout: 5000,
-  });
+  await openTestPage(page, server, 'websocket');
 }
 
 /** A socket in the page with every event recorded, through its `on*` handlers then through listeners. */
