@@ -75,8 +75,11 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
 
   /** Takes out the oldest entry that `matches` (the oldest of all by default), if any. */
   take(matches: (entry: E) => boolean = () => true): E | undefined {
-    const entries = this.#compact();
-    const index = entries.findIndex(matches);
+    const entries = this.#entries;
+    const head = this.#head;
+    // The front, the common case (a flush, a drop-oldest): taken lazily, like takeWhile().
+    if (head < entries.length && matches(entries[head]!)) return this.#takeFront(head + 1)[0];
+    const index = entries.findIndex((entry, i) => i > head && matches(entry));
     return index < 0 ? undefined : this.#remove(index, 1)[0];
   }
 
@@ -86,12 +89,17 @@ export class BoundedQueue<E extends { readonly bytes: number }> {
    */
   takeWhile(matches: (entry: E) => boolean = () => true): E[] {
     const entries = this.#entries;
-    const from = this.#head;
-    let end = from;
-    while (end < entries.length && matches(entries[end]!)) this.#bytes -= entries[end++]!.bytes;
+    let end = this.#head;
+    while (end < entries.length && matches(entries[end]!)) end++;
+    return this.#takeFront(end);
+  }
+
+  /** Takes out the entries from the front up to `end` (an index into `#entries`). */
+  #takeFront(end: number): E[] {
+    const taken = this.#entries.slice(this.#head, end);
+    for (const entry of taken) this.#bytes -= entry.bytes;
     this.#head = end;
-    const taken = entries.slice(from, end);
-    if (end * 2 >= entries.length) this.#compact();
+    if (end * 2 >= this.#entries.length) this.#compact();
     return taken;
   }
 

@@ -33,8 +33,10 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   /** The new connection while `onOpen` runs: v1 requests go out on it at once (onOpen may await them). */
   #opening: DirectSend | undefined;
   #fellBack = false;
-  /** The server welcomed this connection with a new session after a lost one: views hear of it once open. */
+  /** The server welcomed a connection with a new session after a lost one: views hear of it once open. */
   #lostSession = false;
+  /** Requests sent over v1, as encoded: what the socket's queue holds, to find them there again. */
+  readonly #v1Texts = new WeakMap<SequencedFrame, string>();
 
   readonly #socket: LayerHost;
 
@@ -42,10 +44,14 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     this.#socket = socket;
     this.#requests = new Requests({
       send: (frame) => this.#send(frame),
-      queued: (frame) => socket.queued(encode(frame)),
+      queued: (frame) => {
+        const text = this.#v1Texts.get(frame);
+        return text !== undefined && socket.queued(text);
+      },
       withdraw: (frame) => {
         this.#delivery?.withdraw((sent) => sent === frame);
-        socket.withdraw(encode(frame));
+        const text = this.#v1Texts.get(frame);
+        if (text !== undefined) socket.withdraw(text);
       },
     });
     this.#delivery = delivery ? new Delivery(socket.queue, this.#deliveryHost) : undefined;
@@ -66,15 +72,23 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     )
       fail(TypeError, 'channel() options.validate', DEV && 'a Standard Schema or a function', validator);
     const channel = new Channel<I, O>(name, this, validator);
-    // While not open, the subscription goes out with all the others on the next connection.
-    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.#socket.state === 'open')
-      this.#subscribe(name, undefined);
+    // Until the connection can take it, the subscription goes out with all the others when it can.
+    if (this.#subscriptions.add(channel as Channel<unknown, unknown>) && this.#subscribedNow())
+      this.#send(this.#subscribeFrame(name, undefined));
     return channel;
   }
 
   release(channel: Channel<unknown, unknown>): void {
-    if (this.#subscriptions.remove(channel) && this.#socket.state === 'open')
+    if (this.#subscriptions.remove(channel) && this.#subscribedNow())
       this.#send({ type: 'unsubscribe', channel: channel.name });
+  }
+
+  /**
+   * Whether the current connection has had its subscriptions asked for, so that a change goes out now: over v2
+   * once the server has welcomed it (before `open`, while `onOpen` may still run), over v1 once it is open.
+   */
+  #subscribedNow(): boolean {
+    return this.#delivery?.active ? this.#delivery.welcomed : this.#socket.state === 'open';
   }
 
   send(channel: string, data: unknown): SendResult {
@@ -143,7 +157,8 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       this.#lostSession = false;
       return;
     }
-    for (const { channel, since } of this.#subscriptions.wanted()) this.#subscribe(channel, since, send);
+    for (const { channel, since } of this.#subscriptions.wanted())
+      this.#send(this.#subscribeFrame(channel, since), send);
   }
 
   lost(): void {
@@ -160,7 +175,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   }
 
   dropped(frame: unknown, reason: DropReason): void {
-    this.#requests.dropped((request) => encode(request) === frame, reason);
+    this.#requests.dropped((request) => this.#v1Texts.get(request) === frame, reason);
   }
 
   /**
@@ -174,13 +189,15 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return outcome.result;
     }
     const text = encode(frame);
+    if (frame.type === 'request') this.#v1Texts.set(frame, text);
     if (direct) return direct(text) ? 'sent' : this.#socket.send(text);
     return frame.type === 'request' && this.#opening?.(text) ? 'sent' : this.#socket.send(text);
   }
 
-  #subscribe(channel: string, since: Position | undefined, direct?: DirectSend): void {
+  /** The subscribe frame for `channel` (resuming `since` a position), noted as asked for. */
+  #subscribeFrame(channel: string, since: Position | undefined): SequencedFrame {
     this.#subscriptions.asked(channel);
-    this.#send({ type: 'subscribe', channel, ...(since ? { since } : {}) }, direct);
+    return { type: 'subscribe', channel, ...(since ? { since } : {}) };
   }
 
   #message(frame: Extract<ServerFrame, { type: 'message' }>): boolean {
@@ -210,11 +227,9 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     },
     sessionLost: () => this.#requests.frames(),
     welcomed: (lostSession) => {
-      this.#lostSession = lostSession;
-      return this.#subscriptions.wanted().map(({ channel, since }) => {
-        this.#subscriptions.asked(channel);
-        return { type: 'subscribe', channel, ...(since ? { since } : {}) };
-      });
+      // Kept until a connection opens: one that is lost before that must not take the news with it.
+      if (lostSession) this.#lostSession = true;
+      return this.#subscriptions.wanted().map(({ channel, since }) => this.#subscribeFrame(channel, since));
     },
     fellBack: (frames, error) => {
       if (!this.#fellBack) this.#socket.report(error);

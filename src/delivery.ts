@@ -69,6 +69,11 @@ export class Delivery {
     return this.#mode !== 'v1';
   }
 
+  /** Whether the server has welcomed the current connection: a frame sent now goes out at once. */
+  get welcomed(): boolean {
+    return this.#mode === 'v2';
+  }
+
   /** Frames not yet acknowledged by the server. */
   get unacknowledged(): number {
     return this.#buffer.length;
@@ -188,12 +193,9 @@ export class Delivery {
         this.#host.sessionLost().filter((frame) => !buffered.has(frame)),
       );
     }
-    const written = this.#buffer.entries.filter((entry) => entry.seq !== undefined);
-    const connection = this.#host.welcomed(lostSession).map((f) => pushFirst(this.#buffer, f));
-    const waiting = this.#buffer.entries.filter(
-      (entry) => entry.seq === undefined && !connection.includes(entry),
-    );
-    for (const entry of [...written, ...connection, ...waiting]) if (!this.#write(entry)) break;
+    // The buffer is now in wire order: what was written, this connection's subscriptions, what was waiting.
+    pushFirst(this.#buffer, this.#host.welcomed(lostSession));
+    for (const entry of this.#buffer.entries) if (!this.#write(entry)) break;
     this.#settle();
   }
 

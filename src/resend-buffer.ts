@@ -37,13 +37,11 @@ export function stamp(entry: Unacked, seq: number): void {
 }
 
 /**
- * Puts a frame that goes out now ahead of those still waiting (a subscription on a new connection), whatever
+ * Puts frames that go out now (a new connection's subscriptions) ahead of those still waiting, in order, whatever
  * the bounds: the layer's own frames are few, and must not push out what the app sent.
  */
-export function pushFirst(buffer: BoundedQueue<Unacked>, frame: SequencedFrame): Unacked {
-  const entry = unacked(frame);
-  buffer.unshift(...buffer.takeWhile((e) => e.seq !== undefined), entry);
-  return entry;
+export function pushFirst(buffer: BoundedQueue<Unacked>, frames: readonly SequencedFrame[]): void {
+  buffer.unshift(...buffer.takeWhile((e) => e.seq !== undefined), ...frames.map((frame) => unacked(frame)));
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   ReliableSocketCore,
   type UrlProvider,
 } from '../index.js';
+import { utf8Length } from '../utf8.js';
 import { closeEvent, HandlerSlots } from './events.js';
 
 /** Options of {@link ReliableWebSocket}: the core's, less what the WebSocket API sets itself. */
@@ -227,7 +228,7 @@ export class ReliableWebSocket extends EventTarget implements WebSocket {
         DEV ? `close code must be 1000 or 3000–4999, got ${code}` : '',
         'InvalidAccessError',
       );
-    if (new TextEncoder().encode(reason ?? '').length > 123)
+    if (utf8Length(reason ?? '') > 123)
       throw new DOMException(DEV ? 'close reason must be at most 123 bytes of UTF-8' : '', 'SyntaxError');
     if (this.#readyState > 1) return;
     this.#readyState = 2;

@@ -63,6 +63,47 @@ test.describe('session handshake', () => {
     expect(sent()).toEqual([{ type: 'hello', v: 2, received: 0, session: 's1' }]);
   });
 
+  test('welcomed while onOpen still runs: a channel opened then is subscribed on that connection at once, one closed then is unsubscribed', async () => {
+    let release!: () => void;
+    const s = socket({ onOpen: () => new Promise<void>((resolve) => (release = resolve)) });
+    const chat = s.channel('chat');
+    await welcome(false, 0);
+    expect(s.state).toBe('connecting'); // onOpen holds the open event
+    s.channel('late');
+    chat.close();
+    expect(sent().slice(1)).toEqual([
+      { type: 'subscribe', channel: 'chat', seq: 1 },
+      { type: 'subscribe', channel: 'late', seq: 2 },
+      { type: 'unsubscribe', channel: 'chat', seq: 3 },
+    ]);
+    release();
+    await settle();
+    expect(s.state).toBe('open');
+    expect(ofType('subscribe')).toHaveLength(2); // nothing asked for twice once open
+  });
+
+  test('a lost session is heard even if the connection that learnt it is lost before it opens', async () => {
+    let hold = false;
+    let release: (() => void) | undefined;
+    const s = socket({
+      onOpen: () => (hold ? new Promise<void>((resolve) => (release = resolve)) : undefined),
+    });
+    const chat = s.channel('chat');
+    const gaps: unknown[] = [];
+    chat.on('gap', (gap) => gaps.push(gap));
+    await welcome(false, 0);
+    hold = true;
+    drop();
+    await welcome(false, 0, 's2'); // the old session is lost: a new one…
+    expect(s.state).toBe('connecting'); // …but onOpen holds the open event
+    drop(); // …and this connection is lost before it opens
+    hold = false;
+    await welcome(true, 0, 's2'); // the new session is resumed
+    expect(s.state).toBe('open');
+    expect(gaps).toEqual([{ channel: 'chat', reason: 'session' }]);
+    release?.();
+  });
+
   test('a server that answers hello with an error frame: v1 on that connection, ERR_PROTOCOL_FALLBACK once', async () => {
     const s = socket();
     const events = record(s);

@@ -51,9 +51,14 @@ test('before the acknowledged part is cut off, nothing else sees it: length, ove
   expect(other.take((entry) => entry.seq === 2)).toBeUndefined();
   expect(numbers([other.take((entry) => entry.seq === 7)!])).toEqual([7]);
   other.push(unacked(frame(11))); // waiting: no seq yet
-  pushFirst(other, { type: 'subscribe', channel: 'c' });
-  expect(numbers(other.entries)).toEqual([5, 6, 8, 9, 10, 'subscribe', 11]);
-  expect(numbers(other.takeWhile())).toEqual([5, 6, 8, 9, 10, 'subscribe', 11]);
+  pushFirst(other, [
+    { type: 'subscribe', channel: 'c' },
+    { type: 'subscribe', channel: 'd' },
+  ]);
+  expect(numbers(other.entries)).toEqual([5, 6, 8, 9, 10, 'subscribe', 'subscribe', 11]);
+  // In the order given: the buffer stays in wire (seq) order, which acknowledging relies on.
+  expect(other.entries.map((entry) => entry.frame.channel)).toEqual(['c', 'c', 'c', 'c', 'c', 'c', 'd', 'c']);
+  expect(numbers(other.takeWhile())).toEqual([5, 6, 8, 9, 10, 'subscribe', 'subscribe', 11]);
   expect(other.length).toBe(0);
 });
 
