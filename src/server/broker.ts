@@ -42,14 +42,43 @@ export interface SessionRecord {
   readonly outbox: Array<{ seq: number; text: string }>;
 }
 
+/** What {@link Broker.attach} gives a connection: the session, and this connection's hold on it. */
+export interface Attachment {
+  readonly record: SessionRecord;
+  /** Whether an existing session was resumed (false: a new one, its seqs start at 1 both ways). */
+  readonly resumed: boolean;
+  /**
+   * The fencing token of this attachment: every attach of a session gets a larger one, and the broker refuses
+   * {@link Broker.processed}, {@link Broker.acknowledged} and {@link Broker.detach} from any but the latest.
+   */
+  readonly generation: number;
+}
+
+/** What {@link Broker.processed} found: `ok` (recorded: run the handler), or why not. */
+export type ProcessedOutcome =
+  /** Recorded: `seq` was the next one, and this attachment is the session's latest. Run the handler. */
+  | 'ok'
+  /** `seq` was processed already (by this attachment or an earlier one): acknowledge, do not handle. */
+  | 'duplicate'
+  /** A later attachment holds the session, or the session is gone: this connection must stop. */
+  | 'stale'
+  /** `seq` is beyond the next one: a frame is missing in between; nothing was recorded. */
+  | 'hole';
+
 /**
  * Where the companion server keeps what must outlive one connection or one node: channel fan-out, channel
  * history with offsets, and session records. {@link MemoryBroker} (the default) keeps them in the process;
  * `reliable-socket/server/redis` keeps them in Redis, shared by several nodes.
  *
  * Every method is asynchronous, and implementations must keep, per channel and per session, the order in which
- * calls were made. Publications reach each node's `deliver` once, in offset order, the publishing node's own
- * included (so all nodes see one order).
+ * calls were made (promises of one session settle in call order). Publications reach each node's `deliver`
+ * once, in offset order, the publishing node's own included (so all nodes see one order).
+ *
+ * Sessions have one writer (PROTOCOL.md, "Version 2", fencing): each attach takes the session with a new
+ * {@link Attachment.generation}; the attachment it replaces hears {@link SessionLink.superseded} and every
+ * later act of it is refused. A session's validity includes the store's identity (a per-boot nonce, Redis'
+ * run id): a store restored from an older copy shows up as lost sessions and new channel epochs, never as
+ * reused seqs or offsets.
  */
 export interface Broker {
   /**
@@ -67,38 +96,47 @@ export interface Broker {
    * however many of its clients do); resolves with the function that ends this subscription.
    */
   subscribe(channel: string, deliver: (publication: Publication) => void): Promise<() => Promise<void>>;
-  /** The channel's latest position (offset 0 if nothing is in its history). */
+  /** The channel's latest position (offset 0 if nothing was ever published in its epoch). */
   position(channel: string): Promise<Position>;
   /**
    * The publications after `since`, if the history still holds every one of them in the same epoch; otherwise
-   * why not, and the current position. (For a channel without history the server answers `no-history` itself.)
+   * why not, and the current position. `since` at offset 0 of a channel never published on in this store's
+   * generation is recovered with nothing to replay. (For a channel without history the server answers
+   * `no-history` itself.)
    */
   recover(channel: string, since: Position): Promise<Recovery>;
 
   /**
-   * Loads the session `id` (resumed) or, if it is unknown or expired (or `id` is undefined), creates a new one
-   * with a fresh id unique across nodes, and attaches it to this node: while attached, frames any node sends to
-   * the session reach `link.deliver`, in seq order, each once.
+   * Loads the session `id` (resumed) or, if it is unknown, expired, ended, or from another generation of the
+   * store (or `id` is undefined), creates a new one with a fresh id unique across nodes, and attaches it to
+   * this node with a new generation: from now on frames any node sends to the session reach `link.deliver`,
+   * in seq order, each once. The attachment it replaces (on this node or another) hears `superseded()`.
    */
-  attach(id: string | undefined, link: SessionLink): Promise<{ record: SessionRecord; resumed: boolean }>;
+  attach(id: string | undefined, link: SessionLink): Promise<Attachment>;
   /**
-   * The connection that attached the session with `link` ended: the session expires after `link.ttlMs` unless
-   * attached again. Nothing happens if a later `attach` (a reconnection, on this node or another) holds it.
+   * The connection of attachment `generation` ended: the session expires after `link.ttlMs` unless attached
+   * again. Nothing happens if a later attachment holds it.
    */
-  detach(id: string, link: SessionLink): Promise<void>;
-  /** Records that client frames up to `seq` have been processed. */
-  processed(id: string, seq: number): Promise<void>;
+  detach(id: string, generation: number, link: SessionLink): Promise<void>;
+  /**
+   * Compare-and-set: records client frame `seq` as processed if `generation` still holds the session and `seq`
+   * is the one after the last processed. Only on `ok` may the frame's handler run.
+   */
+  processed(id: string, generation: number, seq: number): Promise<ProcessedOutcome>;
   /**
    * Gives a frame for the session's client the next server seq, keeps it until acknowledged, and hands it to the
    * node the session is attached to (this one included). `frame` is the encoded frame without its seq (a JSON
    * object with at least one member); the broker makes it {@link sequenced}, atomically with giving the seq, so
-   * that frames sent to one session from several nodes are kept and delivered in one order.
-   * @returns the seq, or 0 when there is no such session (expired, ended, or lost with the store).
+   * that frames sent to one session from several nodes are kept and delivered in one order. The outbox is
+   * bounded where it is kept: a frame that would take its unacknowledged bytes past `maxBytes` ends the
+   * session instead (attached or not), and the attached link hears `lost('budget')`.
+   * @returns the seq; 0 when there is no such session (expired, ended, or lost with the store); -1 when the
+   *   frame went over `maxBytes` and ended the session.
    */
-  send(id: string, frame: string): Promise<number>;
-  /** The client acknowledged server frames up to `seq`. */
-  acknowledged(id: string, seq: number): Promise<void>;
-  /** Ends a session at once (its client went over its budget): the next `attach` starts a new one. */
+  send(id: string, frame: string, maxBytes: number): Promise<number>;
+  /** The client of attachment `generation` acknowledged server frames up to `seq` (ignored when stale). */
+  acknowledged(id: string, generation: number, seq: number): Promise<void>;
+  /** Ends a session at once: the next `attach` starts a new one. */
   end(id: string): Promise<void>;
   /** Stops timers and connections; the broker is not used afterwards. */
   close(): Promise<void>;
@@ -112,16 +150,23 @@ export interface Broker {
 
 /**
  * How a node holds a session it attached (see {@link Broker.attach}): where frames for it go, what happens if
- * the store loses it, and how long it outlives this node should the node die while holding it.
+ * the store loses it or another connection takes it, and how long it outlives this node should the node die
+ * while holding it.
  */
 export interface SessionLink {
   /** A frame for the session, sequenced; called in seq order, once per seq. */
   deliver(frame: { seq: number; text: string }): void;
   /**
-   * The store lost the session's record while it was attached here (it restarted, say): frames sent to it from
-   * now on cannot be kept, and a client that comes back cannot resume. Called at most once.
+   * The store lost the session's record while it was attached here (it restarted, say), or ended it because
+   * its outbox went over budget: frames sent to it from now on cannot be kept, and a client that comes back
+   * cannot resume. Called at most once.
    */
-  lost(): void;
+  lost(why: 'store' | 'budget'): void;
+  /**
+   * A later attachment (a reconnection of the same client, on this node or another) took the session: this
+   * connection must stop serving it (the server closes it). Called at most once, and never after `lost`.
+   */
+  superseded(): void;
   /**
    * How long the session outlives its connection, in milliseconds: after `detach`, or after this node died
    * without detaching it.

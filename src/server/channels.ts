@@ -6,6 +6,10 @@ import type { Subscriptions } from './subscriptions.js';
 import type { ChannelHandlers, ChannelMap, FrameInfo, ReliableSocketServerEvents } from './types.js';
 import { isThenable, type Work } from './work.js';
 
+/** Whether `text` is more than `max` bytes of UTF-8 (measured only when its length says it may be). */
+export const exceeds = (text: string, max: number): boolean =>
+  text.length * 3 > max && Buffer.byteLength(text) > max;
+
 /** Handlers as stored: payload and answer types are erased. */
 type AnyHandlers = ChannelHandlers<never, unknown, ChannelMap>;
 
@@ -30,17 +34,23 @@ export class Channels<Out extends ChannelMap> {
   readonly #subscriptions: Subscriptions<Out>;
   readonly #work: Work;
   readonly #maxPendingRequests: number;
+  readonly #maxResponseBytes: number;
 
+  /**
+   * @param maxResponseBytes the largest response a client can be sent (`maxBufferedBytes`, its session's
+   *   budget): a larger answer would end the session and, re-run after it, loop; it becomes an error answer.
+   */
   constructor(
     events: ServerEmitter<ReliableSocketServerEvents<Out>>,
     subscriptions: Subscriptions<Out>,
     work: Work,
-    maxPendingRequests: number,
+    limits: { maxPendingRequests: number; maxResponseBytes: number },
   ) {
     this.#events = events;
     this.#subscriptions = subscriptions;
     this.#work = work;
-    this.#maxPendingRequests = maxPendingRequests;
+    this.#maxPendingRequests = limits.maxPendingRequests;
+    this.#maxResponseBytes = limits.maxResponseBytes;
   }
 
   /** Registers a channel's handlers; returns the function that removes them. */
@@ -141,6 +151,11 @@ export class Channels<Out extends ChannelMap> {
       this.#events.emit('error', new HandlerError(channel, client.id, error));
       const message = 'The server could not encode its response.';
       text = encode({ type: 'response', id, error: { message, code: 'ERR_INTERNAL' } });
+    }
+    if (exceeds(text, this.#maxResponseBytes)) {
+      const message = `The response was larger than the ${this.#maxResponseBytes} bytes a client may be sent.`;
+      this.#events.emit('error', new HandlerError(channel, client.id, new RangeError(message)));
+      text = encode({ type: 'response', id, error: { message, code: 'ERR_RESPONSE_TOO_LARGE' } });
     }
     // A v1 client that left meanwhile gets nothing; a v2 client's session keeps it for when it comes back.
     client.respondText(text);

@@ -54,6 +54,12 @@ const isSendableCode = (code: number): boolean =>
 const malformedMessage = (what: string, count: number, max: number): string =>
   `${what} Malformed frame ${count}${max === Infinity ? '' : ` of ${max} allowed before the server closes the connection with 1008`}.`;
 
+/**
+ * How long frames sent to a client before its first frame wait to learn its protocol. A v2 client says `hello`
+ * as soon as it is connected, so this only delays a v1 client that sends nothing.
+ */
+export const EARLY_FRAMES_MS = 2000;
+
 const NOT_A_FRAME =
   'Not a protocol frame: expected one JSON object with a known "type" (ping, subscribe, unsubscribe, message, request); see PROTOCOL.md.';
 const BINARY = 'Binary frames are not part of the protocol: send JSON text frames.';
@@ -93,6 +99,14 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   #error: Error | undefined;
   /** Settles when the connection has ended and the host has been told. */
   readonly ended: Promise<void>;
+  /**
+   * Frames for this client alone sent before its first frame (a greeting from the `connection` listener): they
+   * wait to learn whether the client speaks v2 — then they go through its session after `welcome` — or v1.
+   * Undefined once that is known (or after {@link EARLY_FRAMES_MS}, when they go out as they are).
+   */
+  #early: string[] | undefined = [];
+  #earlyBytes = 0;
+  #earlyTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly id: number,
@@ -153,7 +167,32 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
 
   /** {@link respond} for a frame already encoded. */
   respondText(text: string): boolean {
-    return this.v2 ? this.v2.sendText(text) : this.sendText(text);
+    if (this.v2) return this.v2.sendText(text);
+    if (!this.#early) return this.sendText(text);
+    if (this.#ws.readyState !== this.#ws.OPEN) return false;
+    this.#earlyBytes += Buffer.byteLength(text);
+    if (this.#earlyBytes > this.#limits.maxBufferedBytes) {
+      this.close(1013, 'outgoing buffer full');
+      return false;
+    }
+    this.#early.push(text);
+    this.#earlyTimer ??= setTimeout(() => this.greeted(false), EARLY_FRAMES_MS);
+    return true;
+  }
+
+  /**
+   * The client's first frame said which protocol it speaks (`v2`: it was `hello`, and its session exists now):
+   * frames sent to it before that go out — through the session, or as they are. Also called when the client
+   * was silent for {@link EARLY_FRAMES_MS} (a v2 client then holds them until its `welcome`).
+   */
+  greeted(v2: boolean): void {
+    const early = this.#early;
+    if (!early) return;
+    this.#early = undefined;
+    clearTimeout(this.#earlyTimer);
+    for (const text of early)
+      if (v2 && this.v2) this.v2.sendText(text);
+      else this.sendText(text);
   }
 
   unsubscribe(channel: string, reason = ''): boolean {
@@ -273,6 +312,8 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
 
   #ended(code: number, reason: string): void {
     clearTimeout(this.#closeTimer);
+    clearTimeout(this.#earlyTimer);
+    this.#early = undefined;
     this.#flow.stop();
     this.#state = 'closed';
     // What the server said when it closed first, else what the client said (or 1006 without a close frame).

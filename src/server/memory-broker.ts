@@ -1,7 +1,9 @@
 import type { Position } from '../protocol.js';
 import {
+  type Attachment,
   type Broker,
   type HistoryLimits,
+  type ProcessedOutcome,
   type Publication,
   type Recovery,
   randomId,
@@ -18,12 +20,22 @@ interface Stored {
 
 /** One channel's state: its position, its history, and the nodes subscribed to it. */
 class ChannelState {
-  /** A new epoch whenever the state is (re)created: offsets restart, and old positions cannot be compared. */
-  readonly epoch = randomId();
+  /**
+   * A new epoch whenever the state is (re)created: offsets restart, and old positions cannot be compared. It
+   * starts with the broker's boot nonce, the store's generation: a position of an earlier broker is never taken
+   * for one of this one.
+   */
+  readonly epoch: string;
   offset = 0;
+  /** When the channel was last published on, or asked about: it is kept `positionTtlMs` after that. */
+  touched = Date.now();
   readonly history: Stored[] = [];
   bytes = 0;
   readonly subscribers = new Set<(publication: Publication) => void>();
+
+  constructor(boot: string) {
+    this.epoch = `${boot}.${randomId()}`;
+  }
 
   /** Drops what `limits` no longer allows (everything when there is no history). */
   trim(limits: HistoryLimits | false, now: number): void {
@@ -39,9 +51,25 @@ class ChannelState {
 
 interface SessionState {
   record: SessionRecord;
-  /** Where its frames go while attached. */
+  /** The latest attachment's fencing token; only it may act on the session. */
+  generation: number;
+  /** Where its frames go while attached (the latest attachment's link, until it detaches). */
   link: SessionLink | undefined;
+  /** Bytes of the outbox: what the client has not acknowledged, bounded by `send`'s `maxBytes`. */
+  outboxBytes: number;
   expiry: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** Options of {@link MemoryBroker}. */
+export interface MemoryBrokerOptions {
+  /** How often histories are trimmed by age and unused channels let go, in milliseconds. @default 10000 */
+  sweepIntervalMs?: number | undefined;
+  /**
+   * How long a channel's position (offset and epoch) is kept after its last publication or subscriber, in
+   * milliseconds, so that a client coming back within it resumes without a false `gap`. Channels never
+   * published on cost nothing once unused. @default 86400000 (a day, like the Redis broker)
+   */
+  positionTtlMs?: number | undefined;
 }
 
 /**
@@ -50,6 +78,9 @@ interface SessionState {
  * servers share it only inside one process. For several processes, use the Redis broker.
  */
 export class MemoryBroker implements Broker {
+  /** The store's generation: a new one per broker, part of every epoch. */
+  readonly #boot = randomId();
+  readonly #positionTtlMs: number;
   readonly #channels = new Map<string, ChannelState>();
   readonly #sessions = new Map<string, SessionState>();
   /** The history limits each channel was last published with (its trimming on read uses them). */
@@ -57,13 +88,13 @@ export class MemoryBroker implements Broker {
   /** Trims every history by age now and then, so that channels nobody publishes on any more are let go. */
   readonly #sweeper: ReturnType<typeof setInterval>;
 
-  /** @param sweepIntervalMs how often histories are trimmed by age. @default 10000 */
-  constructor({ sweepIntervalMs = 10_000 }: { sweepIntervalMs?: number } = {}) {
+  constructor({ sweepIntervalMs = 10_000, positionTtlMs = 86_400_000 }: MemoryBrokerOptions = {}) {
+    this.#positionTtlMs = positionTtlMs;
     this.#sweeper = setInterval(() => {
       const now = Date.now();
       for (const [name, state] of this.#channels) {
         state.trim(this.#limits.get(name) ?? false, now);
-        this.#forget(name, state);
+        this.#forget(name, state, now);
       }
     }, sweepIntervalMs);
     this.#sweeper.unref?.();
@@ -120,6 +151,10 @@ export class MemoryBroker implements Broker {
     state.trim(this.#limits.get(channel) ?? false, Date.now());
     const position = { offset: state.offset, epoch: state.epoch };
     this.#forget(channel, state);
+    // Nothing was ever published in this store generation, and the client saw nothing: nothing was missed. (A
+    // channel published on is kept positionTtlMs, so its offsets never restart within that time.)
+    if (since.offset === 0 && state.offset === 0 && since.epoch.startsWith(`${this.#boot}.`))
+      return { recovered: true, publications: [], position };
     if (since.epoch !== state.epoch || since.offset > state.offset)
       return { recovered: false, reason: 'epoch', position };
     if (since.offset === state.offset) return { recovered: true, publications: [], position };
@@ -132,58 +167,78 @@ export class MemoryBroker implements Broker {
     return { recovered: true, publications, position };
   }
 
-  async attach(
-    id: string | undefined,
-    link: SessionLink,
-  ): Promise<{ record: SessionRecord; resumed: boolean }> {
+  async attach(id: string | undefined, link: SessionLink): Promise<Attachment> {
     const known = id === undefined ? undefined : this.#sessions.get(id);
     if (known) {
       clearTimeout(known.expiry);
       known.expiry = undefined;
+      const previous = known.link;
       known.link = link;
-      return { record: known.record, resumed: true };
+      known.generation++;
+      // One writer per session: the attachment this one replaces stops (the server closes its connection).
+      if (previous && previous !== link) previous.superseded();
+      return { record: snapshot(known.record), resumed: true, generation: known.generation };
     }
     const record: SessionRecord = { id: randomId(), processed: 0, sent: 0, outbox: [] };
-    this.#sessions.set(record.id, { record, link, expiry: undefined });
-    return { record, resumed: false };
+    this.#sessions.set(record.id, { record, generation: 1, link, outboxBytes: 0, expiry: undefined });
+    return { record: snapshot(record), resumed: false, generation: 1 };
   }
 
-  async detach(id: string, link: SessionLink): Promise<void> {
-    const session = this.#sessions.get(id);
+  async detach(id: string, generation: number, link: SessionLink): Promise<void> {
+    const session = this.#current(id, generation);
     // A connection that ended after its client came back on a new one must not take the session from that one.
-    if (session?.link !== link) return;
+    if (!session || session.link !== link) return;
     session.link = undefined;
     clearTimeout(session.expiry);
     session.expiry = setTimeout(() => this.#sessions.delete(id), link.ttlMs);
     session.expiry.unref?.();
   }
 
-  async processed(id: string, seq: number): Promise<void> {
-    const record = this.#sessions.get(id)?.record;
-    if (record && seq > record.processed) record.processed = seq;
+  async processed(id: string, generation: number, seq: number): Promise<ProcessedOutcome> {
+    const record = this.#current(id, generation)?.record;
+    if (!record) return 'stale';
+    if (seq <= record.processed) return 'duplicate';
+    if (seq !== record.processed + 1) return 'hole';
+    record.processed = seq;
+    return 'ok';
   }
 
-  async send(id: string, text: string): Promise<number> {
+  async send(id: string, text: string, maxBytes: number): Promise<number> {
     const session = this.#sessions.get(id);
     if (!session) return 0;
-    const seq = ++session.record.sent;
+    const seq = session.record.sent + 1;
     const frame = { seq, text: sequenced(text, seq) };
+    const bytes = Buffer.byteLength(frame.text);
+    // The budget is kept where the bytes are: attached or not, a client that does not acknowledge ends its
+    // session rather than pin the server's memory.
+    if (session.outboxBytes + bytes > maxBytes) {
+      this.#end(id, session);
+      session.link?.lost('budget');
+      return -1;
+    }
+    session.record.sent = seq;
     session.record.outbox.push(frame);
+    session.outboxBytes += bytes;
     session.link?.deliver(frame);
     return seq;
   }
 
-  async acknowledged(id: string, seq: number): Promise<void> {
-    const outbox = this.#sessions.get(id)?.record.outbox ?? [];
+  async acknowledged(id: string, generation: number, seq: number): Promise<void> {
+    const session = this.#current(id, generation);
+    if (!session) return;
+    const { outbox } = session.record;
     // One splice, not a shift() per frame: each shift moves the whole array once it is large.
     let count = 0;
-    while (count < outbox.length && outbox[count]!.seq <= seq) count++;
+    while (count < outbox.length && outbox[count]!.seq <= seq) {
+      session.outboxBytes -= Buffer.byteLength(outbox[count]!.text);
+      count++;
+    }
     outbox.splice(0, count);
   }
 
   async end(id: string): Promise<void> {
-    clearTimeout(this.#sessions.get(id)?.expiry);
-    this.#sessions.delete(id);
+    const session = this.#sessions.get(id);
+    if (session) this.#end(id, session);
   }
 
   async close(): Promise<void> {
@@ -193,17 +248,36 @@ export class MemoryBroker implements Broker {
     this.#channels.clear();
   }
 
+  /** The session, if `generation` is its latest attachment. */
+  #current(id: string, generation: number): SessionState | undefined {
+    const session = this.#sessions.get(id);
+    return session?.generation === generation ? session : undefined;
+  }
+
+  #end(id: string, session: SessionState): void {
+    clearTimeout(session.expiry);
+    this.#sessions.delete(id);
+  }
+
   #channel(name: string): ChannelState {
-    const state = this.#channels.get(name) ?? new ChannelState();
+    const state = this.#channels.get(name) ?? new ChannelState(this.#boot);
+    state.touched = Date.now();
     this.#channels.set(name, state);
     return state;
   }
 
-  /** A channel with no history left and no subscriber costs nothing: per-user channels do not pile up. */
-  #forget(name: string, state: ChannelState): void {
-    if (state.history.length === 0 && state.subscribers.size === 0) {
-      this.#channels.delete(name);
-      this.#limits.delete(name);
-    }
+  /**
+   * A channel with no history left and no subscriber is let go — at once if it was never published on (per-user
+   * channels do not pile up), else once its position has not been asked about for `positionTtlMs`: until then a
+   * client may come back `since` one of its offsets, and a new epoch would be a false `gap`.
+   */
+  #forget(name: string, state: ChannelState, now = Date.now()): void {
+    if (state.history.length > 0 || state.subscribers.size > 0) return;
+    if (state.offset > 0 && now - state.touched < this.#positionTtlMs) return;
+    this.#channels.delete(name);
+    this.#limits.delete(name);
   }
 }
+
+/** A copy of a record as it stands: the caller's view must not change under it as the store goes on. */
+const snapshot = (record: SessionRecord): SessionRecord => ({ ...record, outbox: [...record.outbox] });

@@ -96,12 +96,10 @@ export class ReliableSocketServer<
       this.#events.emit('error', new BrokerError(error)),
     );
     this.#subscriptions = new Subscriptions(this.#events, this.#options, this.#broker);
-    this.#channels = new Channels(
-      this.#events,
-      this.#subscriptions,
-      this.#work,
-      this.#options.maxPendingRequests,
-    );
+    this.#channels = new Channels(this.#events, this.#subscriptions, this.#work, {
+      maxPendingRequests: this.#options.maxPendingRequests,
+      maxResponseBytes: this.#options.maxBufferedBytes,
+    });
     this.#http = server ?? createOwnServer();
     this.#handshakes = new Handshakes(this.#http, this.#options, {
       accept: (ws, request, data) => this.#accept(ws, request, data),
@@ -236,7 +234,12 @@ export class ReliableSocketServer<
 
   /** Starts a client's session (protocol v2) on its `hello`. */
   #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session {
-    const limits = { maxBytes: this.#options.maxBufferedBytes, ttlMs: this.#options.sessionTtlMs };
+    const {
+      maxBufferedBytes: maxBytes,
+      sessionTtlMs: ttlMs,
+      maxPendingRequests: maxRequests,
+    } = this.#options;
+    const limits = { maxBytes, ttlMs, maxRequests };
     const host = {
       sendText: (text: string, bytes?: number) => client.sendText(text, bytes),
       handle: (frame: ClientFrame, redelivered: boolean) =>
@@ -247,6 +250,12 @@ export class ReliableSocketServer<
       // The broker's store lost the session (it restarted): the client reconnects, is told its session is new
       // and sends again what was not acknowledged.
       lost: () => client.close(1012, 'session lost'),
+      // A newer connection of this client's session took it over: this one is a leftover (a half-open link
+      // whose bytes came late, say) and must not act for the session any more.
+      superseded: () => client.close(4409, 'session taken over'),
+      // A client seq skipped one, or could not be recorded: the client reconnects and re-sends from what was
+      // acknowledged.
+      resync: () => client.close(1011, 'resync'),
       // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
       unavailable: () => client.close(1011, 'session unavailable'),
     };
@@ -256,8 +265,13 @@ export class ReliableSocketServer<
   readonly #clientHost: ClientHost<Out> = {
     frame: (client, frame) => {
       if (client.v2) client.v2.receive(frame);
-      else if (frame.type === 'hello') client.v2 = this.#session(client, frame);
-      else this.#channels.dispatch(client, frame, FIRST_DELIVERY);
+      else if (frame.type === 'hello') {
+        client.v2 = this.#session(client, frame);
+        client.greeted(true);
+      } else {
+        client.greeted(false);
+        this.#channels.dispatch(client, frame, FIRST_DELIVERY);
+      }
     },
     malformed: (client, info) => this.#events.emit('malformed', client, info),
     unsubscribe: (client, channel, reason) => this.#subscriptions.end(client, channel, reason),

@@ -1,5 +1,6 @@
 import { type ClientFrame, encode, type ServerFrame } from '../protocol.js';
-import type { Broker, SessionLink } from './broker.js';
+import type { Broker, ProcessedOutcome, SessionLink } from './broker.js';
+import { exceeds } from './channels.js';
 import { BrokerError } from './errors.js';
 
 /** Acknowledgements of a client's frames wait this long to be batched (or to ride on a frame to it). */
@@ -13,14 +14,31 @@ export interface SessionHost {
   handle(frame: ClientFrame, redelivered: boolean): void;
   /** A frame that makes no sense in v2 (a sequenced frame without `seq`, a second `hello`). */
   malformed(frame: ClientFrame, why: string): void;
-  /** The client holds more unacknowledged frames than its budget: its session is over (closed with 1013). */
+  /** The client left more unacknowledged than its budget: its session is over (closed with 1013). */
   overBudget(): void;
   /** The broker failed. */
   failed(error: BrokerError): void;
   /** The broker lost the session (its store restarted): the client must come back to start a new one. */
   lost(): void;
+  /** A newer connection of the same session took it over: this one must close (4409). */
+  superseded(): void;
+  /**
+   * A client seq skipped one, or could not be recorded: nothing past the hole may be handled or acknowledged,
+   * so the connection closes (1011) and the client re-sends from what the session acknowledged.
+   */
+  resync(): void;
   /** The broker could not attach the session (it failed): the client must try again later. */
   unavailable(): void;
+}
+
+/** What bounds a session, and what `welcome` announces. */
+export interface SessionLimits {
+  /** Most bytes the client may leave unacknowledged (`maxBufferedBytes`); enforced by the broker. */
+  maxBytes: number;
+  /** How long the session outlives its connection (`sessionTtlMs`). */
+  ttlMs: number;
+  /** Requests a client may have in flight (`maxPendingRequests`), announced in `welcome` so it paces them. */
+  maxRequests: number;
 }
 
 type Hello = Extract<ClientFrame, { type: 'hello' }>;
@@ -28,25 +46,27 @@ type Sequenced = Extract<ClientFrame, { seq?: number }> & { redelivered?: true }
 
 /**
  * The server's half of protocol v2 for one connection (PROTOCOL.md, "Version 2"): the `hello` → `welcome`
- * handshake against the broker's session record; client frames handled once per sequence number (the record
- * is updated before the handler runs) and acknowledged in batches; frames for the client (responses, direct
- * messages) numbered by the broker and kept until the client acknowledges them, re-sent when it resumes — on
- * this node or another — and bounded by the client's byte budget. Until the session is attached, what the
- * client sends waits, in order. Owns one timer (the ack batch), cleared when the connection ends.
+ * handshake against the broker's session record; client frames handled once per sequence number — only after
+ * this connection won the broker's compare-and-set of `processed` (one writer per session: a connection whose
+ * attachment was superseded is refused, and closed) — and acknowledged in batches; frames for the client
+ * (responses, direct messages) numbered by the broker and kept there until the client acknowledges them,
+ * within its byte budget, re-sent when it resumes — on this node or another. Until the session is attached,
+ * what the client sends waits, in order. Owns one timer (the ack batch), cleared when the connection ends.
  */
 export class Session {
   #state: 'attaching' | 'ready' | 'ended' = 'attaching';
   /** Settles with the session id once attached (undefined if that failed). */
   readonly #attached: Promise<string | undefined>;
   #id: string | undefined;
+  /** This connection's fencing token: the broker refuses its acts once a later attachment holds the session. */
+  #generation = 0;
   /** Whether the attachment has settled: frames for the client no longer need to wait behind it. */
   #ready = false;
-  /** The highest client seq processed. */
+  /** The highest client seq accepted on this connection (handled, or being recorded). */
   #processed = 0;
   /**
-   * The highest client seq the broker has recorded as processed: what acknowledgements say. A frame handled
-   * but not yet recorded is not acknowledged, so a node that dies meanwhile makes the client send it again —
-   * to a node that can tell it was handled, or cannot and handles it (it never ran on one the record reached).
+   * The highest client seq the broker has recorded as processed: what acknowledgements say. A frame is handled
+   * only once recorded, so an acknowledged frame was handled, and a frame whose record failed never ran.
    */
   #recorded = 0;
   /** Whether the client is owed an acknowledgement (of a new frame, or of a duplicate it sent again). */
@@ -54,9 +74,6 @@ export class Session {
   #ackTimer: NodeJS.Timeout | undefined;
   /** The highest server seq handed to this connection. */
   #sent = 0;
-  /** Frames for the client not yet acknowledged: their seq and size, for the budget. */
-  readonly #unacked: Array<{ seq: number; bytes: number }> = [];
-  #unackedBytes = 0;
   /** What waits until the session is attached: client frames to handle, server frames to send. */
   readonly #inbound: ClientFrame[] = [];
   readonly #outbound: Array<{ seq: number; text: string }> = [];
@@ -67,12 +84,13 @@ export class Session {
   constructor(
     readonly broker: Broker,
     readonly host: SessionHost,
-    readonly limits: { maxBytes: number; ttlMs: number },
+    readonly limits: SessionLimits,
     hello: Hello,
   ) {
     this.#link = {
       deliver: (frame) => this.#deliver(frame),
-      lost: () => this.#lost(),
+      lost: (why) => this.#stop(why === 'budget' ? host.overBudget : host.lost),
+      superseded: () => this.#stop(host.superseded),
       ttlMs: limits.ttlMs,
     };
     this.#attached = this.#attach(hello);
@@ -100,9 +118,12 @@ export class Session {
     else this.#sequenced(frame as Sequenced);
   }
 
-  /** A frame with a seq: handled once. */
+  /**
+   * A frame with a seq: the next one is recorded by the broker (compare-and-set), and handled only if this
+   * connection won; one seen already is acknowledged again; one past a hole ends the connection (resync).
+   */
   #sequenced(frame: Sequenced): void {
-    const { seq, redelivered } = frame;
+    const { seq } = frame;
     if (seq === undefined) {
       this.host.malformed(frame, 'On a v2 connection this frame needs a "seq".');
       return;
@@ -111,11 +132,30 @@ export class Session {
       this.#owe(); // seen already: acknowledged again, handled once
       return;
     }
+    if (seq !== this.#processed + 1) {
+      this.#stop(this.host.resync);
+      return;
+    }
     this.#processed = seq;
-    // Recorded before the handler runs (a handler that fails or is slow never makes it run twice), and
-    // acknowledged once recorded.
-    this.broker.processed(this.#id!, seq).then(() => this.#record(seq), this.#failed);
-    this.host.handle(frame, redelivered === true);
+    // Outcomes settle in call order (the broker's contract), so handlers run in seq order.
+    this.broker.processed(this.#id!, this.#generation, seq).then(
+      (outcome) => this.#decided(frame, outcome),
+      (error: unknown) => {
+        this.#failed(error);
+        this.#stop(this.host.resync);
+      },
+    );
+  }
+
+  /** The broker's answer for a client frame: handle it only if this connection recorded it. */
+  #decided(frame: Sequenced, outcome: ProcessedOutcome): void {
+    if (outcome === 'ok') {
+      // Recorded as processed: it runs now even if the connection ended meanwhile (its answer waits in the
+      // session), else it would never run at all.
+      this.host.handle(frame, frame.redelivered === true);
+      this.#record(frame.seq!);
+    } else if (outcome === 'duplicate') this.#owe();
+    else this.#stop(outcome === 'stale' ? this.host.superseded : this.host.resync);
   }
 
   /**
@@ -126,15 +166,19 @@ export class Session {
     return this.sendText(encode(frame));
   }
 
-  /** {@link send} for a frame already encoded (a JSON object), so that it is encoded once. */
+  /**
+   * {@link send} for a frame already encoded (a JSON object), so that it is encoded once. A frame larger than
+   * the whole budget is refused (false): it could never be delivered, and would only end the session.
+   */
   sendText(text: string): boolean {
     if (this.#state === 'ended' && this.#id === undefined) return false;
+    if (exceeds(text, this.limits.maxBytes)) return false;
     // Without its seq, which the broker gives it (sequenced); with the ack the client is owed, if any, spliced
-    // in when it goes to the broker.
+    // in when it goes to the broker. Over the budget, the broker ends the session and tells the link.
     const toBroker = (id: string): Promise<number> => {
       const ack = this.#ackDue ? `{"ack":${this.#recorded},${text.slice(1)}` : text;
       this.#ackDue = false;
-      return this.broker.send(id, ack);
+      return this.broker.send(id, ack, this.limits.maxBytes);
     };
     // Once attached, straight to the broker (no promise hop per frame); before, in order behind the attachment.
     if (this.#ready && this.#id !== undefined) toBroker(this.#id).catch(this.#failed);
@@ -153,29 +197,33 @@ export class Session {
 
   /** The connection ended: the session waits `ttlMs` for the client to come back. */
   ended(): void {
-    const attaching = this.#state === 'attaching';
+    const attached = this.#state === 'ready';
     this.#state = 'ended';
     clearTimeout(this.#ackTimer);
-    if (!attaching && this.#id) this.broker.detach(this.#id, this.#link).catch(this.#failed);
+    if (attached && this.#id) this.broker.detach(this.#id, this.#generation, this.#link).catch(this.#failed);
   }
 
   async #attach(hello: Hello): Promise<string | undefined> {
     try {
-      const { record, resumed } = await this.broker.attach(hello.session, this.#link);
+      const { record, resumed, generation } = await this.broker.attach(hello.session, this.#link);
       this.#id = record.id;
+      this.#generation = generation;
       if (this.#state === 'ended') {
-        await this.broker.detach(record.id, this.#link);
+        // The connection ended (or was superseded) while attaching: let go of it at once.
+        await this.broker.detach(record.id, generation, this.#link);
         return record.id;
       }
       this.#processed = record.processed;
       this.#recorded = record.processed;
+      const limits = { requests: this.limits.maxRequests };
       this.host.sendText(
-        encode({ type: 'welcome', v: 2, session: record.id, resumed, received: record.processed }),
+        encode({ type: 'welcome', v: 2, session: record.id, resumed, received: record.processed, limits }),
       );
-      // What the client has is acknowledged; the rest of the outbox goes again, then what came meanwhile.
-      this.broker.acknowledged(record.id, hello.received).catch(this.#failed);
+      // A new session is a new seq space: nothing the client counted in an old one carries over. A resumed one
+      // takes what the client says it has, but never more than the session ever sent.
+      this.#sent = resumed ? Math.min(hello.received, record.sent) : 0;
+      if (resumed) this.broker.acknowledged(record.id, generation, this.#sent).catch(this.#failed);
       const due = [...record.outbox, ...this.#outbound.splice(0)];
-      this.#sent = hello.received;
       this.#state = 'ready';
       for (const frame of due) this.#deliver(frame);
       for (const frame of this.#inbound.splice(0)) this.receive(frame);
@@ -201,26 +249,12 @@ export class Session {
     }
     if (this.#state === 'ended' || frame.seq <= this.#sent) return;
     this.#sent = frame.seq;
-    const bytes = Buffer.byteLength(frame.text);
-    this.#unacked.push({ seq: frame.seq, bytes });
-    this.#unackedBytes += bytes;
-    if (this.#unackedBytes > this.limits.maxBytes) {
-      this.#state = 'ended';
-      this.broker.end(this.#id!).catch(this.#failed);
-      this.host.overBudget();
-      return;
-    }
-    this.host.sendText(frame.text, bytes);
+    this.host.sendText(frame.text);
   }
 
   #acknowledged(seq: number): void {
-    // Counted, then cut with one splice: a shift() per frame moves the whole array each time, which made a large
-    // backlog quadratic (bench/README.md, "where the time goes").
-    let count = 0;
-    for (; count < this.#unacked.length && this.#unacked[count]!.seq <= seq; count++)
-      this.#unackedBytes -= this.#unacked[count]!.bytes;
-    this.#unacked.splice(0, count);
-    this.broker.acknowledged(this.#id!, seq).catch(this.#failed);
+    // What the session never sent cannot be acknowledged (a client claiming more poisons nothing).
+    this.broker.acknowledged(this.#id!, this.#generation, Math.min(seq, this.#sent)).catch(this.#failed);
   }
 
   /** The broker recorded client frames up to `seq` as processed: they may be acknowledged. */
@@ -229,13 +263,16 @@ export class Session {
     this.#owe();
   }
 
-  /** The broker lost the session: nothing sent to it can be kept any more, and the client must start anew. */
-  #lost(): void {
+  /**
+   * This connection stops serving the session (lost, over budget, superseded, out of step): nothing more is
+   * handled or written on it, and `then` closes it. At most once. Frames for the client still go to the broker
+   * (an answer to a frame recorded before the stop must reach the session's next connection).
+   */
+  #stop(then: () => void): void {
     if (this.#state === 'ended') return;
     this.#state = 'ended';
-    this.#id = undefined;
     clearTimeout(this.#ackTimer);
-    this.host.lost();
+    then();
   }
 
   /** The client is owed an ack: it goes within ACK_DELAY_MS, alone or on a frame sent to the client meanwhile. */

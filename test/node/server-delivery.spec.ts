@@ -61,7 +61,14 @@ test.describe('protocol v2', () => {
 
     const second = await kit.connect(url);
     const welcome = await hello(second, { session, received: 1 });
-    expect(welcome).toEqual({ type: 'welcome', v: 2, session, resumed: true, received: 4 });
+    expect(welcome).toEqual({
+      type: 'welcome',
+      v: 2,
+      session,
+      resumed: true,
+      received: 4,
+      limits: { requests: 100 },
+    });
     // Re-sent by the client (it had no ack for them): ignored; a new one is handled.
     second.send({ type: 'message', channel: 'in', data: 'm4 again', seq: 4 });
     second.send({ type: 'message', channel: 'in', data: 'm5', seq: 5 });
