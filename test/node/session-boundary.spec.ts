@@ -208,3 +208,25 @@ test('a channel that was never published on keeps no state, yet a client coming 
   back.send({ type: 'subscribe', channel: 'lab', seq: 1, since: { offset, epoch } });
   expect(await back.frame({ type: 'subscribed', channel: 'lab' })).toMatchObject({ recovered: true });
 });
+
+test('a client seq past a hole handles nothing past it: the connection closes with 1011 and the session waits for the client', async ({
+  kit,
+}) => {
+  const { server, url } = await kit.serve({ sessionTtlMs: 300 });
+  const handled: unknown[] = [];
+  server.handle('in', { message: (data) => void handled.push(data) });
+  const peer = await kit.connect(url);
+  const { session } = await hello(peer);
+  peer.send({ type: 'message', channel: 'in', data: 1, seq: 1 });
+  peer.send({ type: 'message', channel: 'in', data: 3, seq: 3 });
+  expect(await peer.closed).toEqual({ code: 1011, reason: 'resync' });
+  expect(handled).toEqual([1]);
+  const back = await kit.connect(url);
+  expect(await hello(back, { session })).toMatchObject({ resumed: true, received: 1 });
+  // Out of step again, and the client stays away: the session is let go after its TTL, not kept for ever.
+  back.send({ type: 'message', channel: 'in', data: 4, seq: 4 });
+  expect(await back.closed).toEqual({ code: 1011, reason: 'resync' });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const late = await kit.connect(url);
+  expect(await hello(late, { session })).toMatchObject({ resumed: false });
+});
