@@ -151,12 +151,12 @@ export class MemoryBroker implements Broker {
     state.trim(this.#limits.get(channel) ?? false, Date.now());
     const position = { offset: state.offset, epoch: state.epoch };
     this.#forget(channel, state);
-    // Nothing was ever published in this store generation, and the client saw nothing: nothing was missed. (A
-    // channel published on is kept positionTtlMs, so its offsets never restart within that time.)
-    if (since.offset === 0 && state.offset === 0 && since.epoch.startsWith(`${this.#boot}.`))
-      return { recovered: true, publications: [], position };
-    if (since.epoch !== state.epoch || since.offset > state.offset)
-      return { recovered: false, reason: 'epoch', position };
+    // A client that saw nothing of a channel in this store generation resumes from its first publication: a
+    // channel is let go with nothing published (its next epoch starts at offset 1, so nothing was numbered in
+    // between), or positionTtlMs after it was last used — longer than any session a client could be away in.
+    const fromStart = since.offset === 0 && since.epoch.startsWith(`${this.#boot}.`);
+    if (since.epoch !== state.epoch && !fromStart) return { recovered: false, reason: 'epoch', position };
+    if (since.offset > state.offset) return { recovered: false, reason: 'epoch', position };
     if (since.offset === state.offset) return { recovered: true, publications: [], position };
     if (this.#limits.get(channel) === false) return { recovered: false, reason: 'no-history', position };
     const first = state.history[0]?.publication.offset ?? state.offset + 1;

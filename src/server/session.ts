@@ -202,7 +202,8 @@ export class Session {
     // Also after a stop (resync, say): the broker refuses the detach of an attachment that is no longer the
     // latest, and a session that must outlive this connection starts its TTL here. While attaching, the
     // attachment lets go of itself once it lands.
-    if (this.#id !== undefined) this.broker.detach(this.#id, this.#generation, this.#link).catch(this.#failed);
+    if (this.#id !== undefined)
+      this.broker.detach(this.#id, this.#generation, this.#link).catch(this.#failed);
   }
 
   async #attach(hello: Hello): Promise<string | undefined> {

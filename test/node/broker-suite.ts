@@ -12,15 +12,34 @@ export type MakeNodes = () => Promise<{ a: Broker; b: Broker; close(): Promise<v
 const LIMITS: HistoryLimits = { maxMessages: 5, maxBytes: 1000, maxAgeMs: 60_000 };
 const json = (value: unknown): string => JSON.stringify(value);
 type Frame = { seq: number; text: string };
-/** A hold on a session that keeps what it is given, and counts the times it was told the session is lost. */
-export const link = (
-  frames: Frame[] = [],
-  ttlMs = 60_000,
-): SessionLink & { lost: () => void; losses: number } => {
-  const held = { deliver: (frame: Frame) => void frames.push(frame), losses: 0, ttlMs, lost: () => {} };
-  held.lost = () => void held.losses++;
+/** A {@link SessionLink} that keeps what it is given, and what it was told (`lost` with why, `superseded`). */
+export type TestLink = SessionLink & {
+  /** How many times it was told the session is lost. */
+  losses: number;
+  /** Why, each time. */
+  readonly lostWhy: Array<'store' | 'budget'>;
+  /** How many times it was told a later attachment took the session. */
+  supersessions: number;
+};
+/** A hold on a session that keeps what it is given, and counts what it was told. */
+export const link = (frames: Frame[] = [], ttlMs = 60_000): TestLink => {
+  const held: TestLink = {
+    deliver: (frame: Frame) => void frames.push(frame),
+    ttlMs,
+    losses: 0,
+    lostWhy: [],
+    supersessions: 0,
+    lost: (why) => {
+      held.losses++;
+      held.lostWhy.push(why);
+    },
+    superseded: () => void held.supersessions++,
+  };
   return held;
 };
+
+/** No budget to speak of, for tests about something else. */
+const ANY = Number.MAX_SAFE_INTEGER;
 
 /** Waits until `condition` holds, checking every 10 ms; fails naming `what` after `timeoutMs`. */
 export const until = async (condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> => {
@@ -143,49 +162,50 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       const fresh = await a.attach(undefined, onA);
       expect(fresh.resumed).toBe(false);
       const { id } = fresh.record;
-      await a.processed(id, 3);
-      expect(await a.send(id, '{"n":1}')).toBe(1);
-      expect(await a.send(id, '{"n":2}')).toBe(2);
+      for (let seq = 1; seq <= 3; seq++) expect(await a.processed(id, fresh.generation, seq)).toBe('ok');
+      expect(await a.send(id, '{"n":1}', ANY)).toBe(1);
+      expect(await a.send(id, '{"n":2}', ANY)).toBe(2);
       await until(() => delivered.length === 2, 'two frames delivered');
       expect(delivered).toEqual([
         { seq: 1, text: '{"seq":1,"n":1}' },
         { seq: 2, text: '{"seq":2,"n":2}' },
       ]);
-      await a.acknowledged(id, 1);
-      await a.detach(id, onA);
+      await a.acknowledged(id, fresh.generation, 1);
+      await a.detach(id, fresh.generation, onA);
       const onB: Frame[] = [];
       const held = link(onB, 50);
       const resumed = await b.attach(id, held);
       expect(resumed.resumed).toBe(true);
+      expect(resumed.generation).toBeGreaterThan(fresh.generation);
       expect(resumed.record).toMatchObject({
         id,
         processed: 3,
         sent: 2,
         outbox: [{ seq: 2, text: '{"seq":2,"n":2}' }],
       });
-      await a.send(id, '{"late":true}'); // a late response from the first node reaches the second
+      await a.send(id, '{"late":true}', ANY); // a late response from the first node reaches the second
       await until(() => onB.length === 1, 'the late frame on b');
       expect(onB).toEqual([{ seq: 3, text: '{"seq":3,"late":true}' }]);
-      await b.detach(id, held);
+      await b.detach(id, resumed.generation, held);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const expired = await a.attach(id, link());
       expect(expired.resumed).toBe(false);
       expect(expired.record.id).not.toBe(id);
-      expect(await a.send(id, '{"n":3}')).toBe(0);
-      expect([onA.losses, held.losses]).toEqual([0, 0]);
+      expect(await a.send(id, '{"n":3}', ANY)).toBe(0);
+      expect([onA.losses, held.losses, onA.supersessions, held.supersessions]).toEqual([0, 0, 0, 0]);
     });
 
     test('a connection that ends after its client came back on another does not take the session from it', async () => {
       const first = link([], 50);
-      const { record } = await a.attach(undefined, first);
+      const { record, generation } = await a.attach(undefined, first);
       const frames: Frame[] = [];
       const second = link(frames);
       expect((await b.attach(record.id, second)).resumed).toBe(true);
-      await a.detach(record.id, first); // the first connection's end, noticed late
-      await a.send(record.id, '{"n":1}');
+      await a.detach(record.id, generation, first); // the first connection's end, noticed late
+      await a.send(record.id, '{"n":1}', ANY);
       await until(() => frames.length === 1, 'the frame on the second connection');
       await new Promise((resolve) => setTimeout(resolve, 200)); // past the first one's TTL
-      expect(await a.send(record.id, '{"n":2}')).toBe(2);
+      expect(await a.send(record.id, '{"n":2}', ANY)).toBe(2);
       await until(() => frames.length === 2, 'the second frame');
       expect((await a.attach(record.id, link())).resumed).toBe(true);
     });
@@ -195,8 +215,8 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       const { record } = await b.attach(undefined, link(frames));
       const sends = [];
       for (let i = 1; i <= 20; i++) {
-        sends.push(a.send(record.id, json({ from: 'a', i })));
-        sends.push(b.send(record.id, json({ from: 'b', i })));
+        sends.push(a.send(record.id, json({ from: 'a', i }), ANY));
+        sends.push(b.send(record.id, json({ from: 'b', i }), ANY));
       }
       const seqs = await Promise.all(sends);
       expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
@@ -208,6 +228,122 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
         const mine = frames.map((f) => JSON.parse(f.text)).filter((f) => f.from === from);
         expect(mine.map((f) => f.i)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       }
+    });
+
+    test('fencing: a second attach supersedes the first, whose processed, acknowledged and detach are refused', async () => {
+      const first = link();
+      const one = await a.attach(undefined, first);
+      const { id } = one.record;
+      expect(await a.processed(id, one.generation, 1)).toBe('ok');
+      await a.send(id, '{"n":1}', ANY);
+      await a.send(id, '{"n":2}', ANY);
+      const frames: Frame[] = [];
+      const second = link(frames);
+      const two = await b.attach(id, second); // the client came back, on another node
+      expect(two.resumed).toBe(true);
+      expect(two.generation).toBeGreaterThan(one.generation);
+      await until(() => first.supersessions === 1, 'the first attachment superseded');
+      expect(await a.processed(id, one.generation, 2)).toBe('stale');
+      await a.acknowledged(id, one.generation, 2);
+      await a.detach(id, one.generation, first);
+      await a.send(id, '{"n":3}', ANY);
+      await until(() => frames.length === 1, 'the frame on the second attachment');
+      expect(frames[0]!.seq).toBe(3);
+      const three = await a.attach(id, link()); // the stale acts changed nothing
+      expect(three).toMatchObject({ resumed: true, record: { processed: 1, sent: 3 } });
+      expect(three.record.outbox.map((f) => f.seq)).toEqual([1, 2, 3]);
+      await until(() => second.supersessions === 1, 'the second attachment superseded');
+      expect(await b.processed(id, two.generation, 2)).toBe('stale');
+      expect(await a.processed(id, three.generation, 2)).toBe('ok');
+      // Each told once, and only that.
+      expect([first.supersessions, second.supersessions, first.losses, second.losses]).toEqual([1, 1, 0, 0]);
+    });
+
+    test('a second attach on the same node supersedes the first too', async () => {
+      const first = link();
+      const one = await a.attach(undefined, first);
+      const two = await a.attach(one.record.id, link());
+      expect(two.generation).toBeGreaterThan(one.generation);
+      await until(() => first.supersessions === 1, 'the first attachment superseded');
+      expect(await a.processed(one.record.id, one.generation, 1)).toBe('stale');
+      expect(await a.processed(one.record.id, two.generation, 1)).toBe('ok');
+    });
+
+    test('processed is a compare-and-set: ok for the next seq only, duplicate, hole, stale once the session is gone', async () => {
+      const { record, generation } = await a.attach(undefined, link());
+      const { id } = record;
+      expect(await a.processed(id, generation, 2)).toBe('hole');
+      expect(await a.processed(id, generation, 1)).toBe('ok');
+      expect(await b.processed(id, generation, 1)).toBe('duplicate');
+      expect(await a.processed(id, generation, 3)).toBe('hole');
+      expect(await b.processed(id, generation, 2)).toBe('ok');
+      expect(await a.processed(id, generation, 2)).toBe('duplicate');
+      const concurrent = await Promise.all([a.processed(id, generation, 3), b.processed(id, generation, 3)]);
+      expect(concurrent.sort()).toEqual(['duplicate', 'ok']);
+      expect(await a.processed(id, generation + 1, 4)).toBe('stale');
+      await a.end(id);
+      expect(await a.processed(id, generation, 4)).toBe('stale');
+      expect(await a.processed('no-such-session', 1, 1)).toBe('stale');
+    });
+
+    test('a frame over the outbox budget ends the session: -1, the attached link hears lost(budget), acks make room', async () => {
+      const held = link();
+      const { record, generation } = await b.attach(undefined, held);
+      const { id } = record;
+      const frame = json({ pad: 'x'.repeat(80) }); // 100 bytes with its seq
+      expect(await a.send(id, frame, 250)).toBe(1);
+      expect(await a.send(id, frame, 250)).toBe(2);
+      await b.acknowledged(id, generation, 1); // 100 bytes kept
+      expect(await a.send(id, frame, 250)).toBe(3); // 200
+      await b.acknowledged(id, generation + 1, 3); // stale: ignored
+      expect(await a.send(id, frame, 250)).toBe(-1);
+      await until(() => held.losses === 1, 'the attached link told');
+      expect(held.lostWhy).toEqual(['budget']);
+      expect(await a.send(id, frame, 250)).toBe(0);
+      expect(await b.processed(id, generation, 1)).toBe('stale');
+      expect((await a.attach(id, link())).resumed).toBe(false);
+      expect(held.supersessions).toBe(0);
+    });
+
+    test('the budget holds for a detached session too: a send over it ends the session', async () => {
+      const held = link();
+      const { record, generation } = await a.attach(undefined, held);
+      await a.detach(record.id, generation, held);
+      const frame = json({ pad: 'y'.repeat(80) });
+      expect(await b.send(record.id, frame, 150)).toBe(1);
+      expect(await b.send(record.id, frame, 150)).toBe(-1);
+      expect(await b.send(record.id, frame, 150)).toBe(0);
+      expect((await b.attach(record.id, link())).resumed).toBe(false);
+      expect(held.losses).toBe(0); // detached: nobody to tell
+    });
+
+    test('recover since offset 0 of a channel never published on: recovered, nothing to replay', async () => {
+      const start = await a.position('quiet');
+      expect(start.offset).toBe(0);
+      expect(await b.recover('quiet', start)).toMatchObject({
+        recovered: true,
+        publications: [],
+        position: { offset: 0 },
+      });
+      // A position of this store taken on another channel that was never published on either: nothing missed.
+      const other = await a.position('other');
+      expect(await b.recover('never', { offset: 0, epoch: other.epoch })).toMatchObject({
+        recovered: true,
+        publications: [],
+      });
+      // From another store (or another generation of it), offset 0 proves nothing: what was published there
+      // after it may be lost.
+      expect(await b.recover('never', { offset: 0, epoch: 'from-another-store' })).toMatchObject({
+        recovered: false,
+        reason: 'epoch',
+      });
+    });
+
+    test('a channel first published on after a subscriber took its position at offset 0: replayed, not a gap', async () => {
+      const start = await a.position('quiet');
+      await a.publish('quiet', json(1), LIMITS);
+      const since0 = await b.recover('quiet', start);
+      expect(since0.recovered && since0.publications.map((p) => p.offset)).toEqual([1]);
     });
 
     test('end(): the next attach starts a new session', async () => {

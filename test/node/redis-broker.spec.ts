@@ -4,6 +4,7 @@ import { expect, test } from '@playwright/test';
 import { createClient } from 'redis';
 import type { HistoryLimits, Publication } from '../../src/server/broker.js';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/server/redis/index.js';
+import { RENEW } from '../../src/server/redis/session-scripts.js';
 import { RedisServer } from '../fixture/redis-server.js';
 import { brokerSuite, link, redisNodes, until as waitUntil } from './broker-suite.js';
 
@@ -14,6 +15,8 @@ brokerSuite('RedisBroker', redisNodes);
 
 const LIMITS: HistoryLimits = { maxMessages: 100, maxBytes: 100_000, maxAgeMs: 60_000 };
 type Frame = { seq: number; text: string };
+/** No outbox budget to speak of, for tests about something else. */
+const ANY = Number.MAX_SAFE_INTEGER;
 /** Redis takes longer than memory: reconnections, outages noticed. */
 const until = (condition: () => boolean, what: string): Promise<void> => waitUntil(condition, what, 10_000);
 
@@ -76,7 +79,7 @@ withRedis(
       reason: 'epoch',
       position: { offset: 1, epoch: third.epoch },
     });
-    expect(await a.send(record.id, '{"n":1}')).toBe(0);
+    expect(await a.send(record.id, '{"n":1}', ANY)).toBe(0);
     expect((await b.attach(record.id, link())).resumed).toBe(false);
     // Reported, once per connection and outage: b's command and pub/sub connections.
     expect(errors.length).toBeGreaterThanOrEqual(1);
@@ -102,7 +105,7 @@ withRedis(
 
       await redis.cut();
       for (let n = 2; n <= 10; n++) await a.publish('chat', String(n), LIMITS);
-      for (let n = 1; n <= 3; n++) await a.send(record.id, `{"n":${n}}`);
+      for (let n = 1; n <= 3; n++) await a.send(record.id, `{"n":${n}}`, ANY);
       const fromB = b.publish('chat', '11', LIMITS); // waits for Redis
       await new Promise((resolve) => setTimeout(resolve, 300));
       expect(got).toHaveLength(1);
@@ -164,15 +167,15 @@ withRedis(
     try {
       await a.publish('chat', '"x"', { ...LIMITS, maxAgeMs: 100 });
       const held = link([], 100);
-      const { record } = await a.attach(undefined, held);
-      await a.send(record.id, '{"n":1}');
+      const { record, generation } = await a.attach(undefined, held);
+      await a.send(record.id, '{"n":1}', ANY);
       expect((await look.keys()).sort()).toEqual([
         'rs:c:chat:h',
         'rs:c:chat:m',
         `rs:s:${record.id}`,
         `rs:s:${record.id}:o`,
       ]);
-      await a.detach(record.id, held);
+      await a.detach(record.id, generation, held);
       await expect.poll(() => look.keys(), { timeout: 5000 }).toEqual([]);
     } finally {
       await look.close();
@@ -206,3 +209,154 @@ test('bad options fail at construction, naming the option', () => {
   expect(() => new RedisBroker({ url: 'redis://x', client: createClient() })).toThrow(/not both/);
   expect(() => new RedisBroker({ urls: 'redis://x' } as never)).toThrow(/no option "urls"/);
 });
+
+withRedis(
+  'Redis restored from an older snapshot: channels get a new epoch (a gap, never reused offsets), sessions of that snapshot are not resumed',
+  async ({ redis, broker }) => {
+    const a = broker();
+    a.onError(() => {});
+    const b = broker();
+    b.onError(() => {});
+    const got: Publication[] = [];
+    await b.subscribe('chat', (p) => got.push(p));
+    for (let n = 1; n <= 7; n++) await a.publish('chat', String(n), LIMITS);
+    const held = link();
+    const { record } = await a.attach(undefined, held);
+    await a.send(record.id, '{"n":1}', ANY);
+    await redis.save(); // the snapshot: offsets 1–7, the session with one frame
+    for (let n = 8; n <= 10; n++) await a.publish('chat', String(n), LIMITS);
+    await a.send(record.id, '{"n":2}', ANY);
+    await until(() => got.length === 10, 'ten publications');
+    const before = got[9]!;
+
+    await redis.restart(); // back to the snapshot, under a new run id
+    const next = await a.publish('chat', '11', LIMITS);
+    expect(next.offset).toBe(1);
+    expect(next.epoch).not.toBe(before.epoch);
+    await until(() => got.length === 11, 'the publication after the restore on b');
+    expect(got[10]).toMatchObject({ offset: 1, data: '11', epoch: next.epoch });
+    expect(await b.recover('chat', { offset: 10, epoch: before.epoch })).toEqual({
+      recovered: false,
+      reason: 'epoch',
+      position: { offset: 1, epoch: next.epoch },
+    });
+    expect(await a.send(record.id, '{"n":3}', ANY)).toBe(0);
+    await until(() => held.losses === 1, 'the attached session lost');
+    expect(held.lostWhy).toEqual(['store']);
+    const again = await b.attach(record.id, link());
+    expect(again.resumed).toBe(false);
+    expect(again.record.id).not.toBe(record.id);
+  },
+);
+
+withRedis(
+  'commands wait through an outage longer than node-redis’ 5 s command timeout, and go out in order',
+  async ({ redis, broker }) => {
+    test.setTimeout(20_000);
+    const a = broker();
+    const errors: Error[] = [];
+    a.onError((error) => errors.push(error as Error));
+    await a.publish('chat', '1', LIMITS);
+    await redis.cut();
+    // Calls already written when the connection broke fail; once the broker knows, calls wait.
+    await until(() => errors.some((error) => /command connection/.test(error.message)), 'the outage noticed');
+    const started = Date.now();
+    const waiting = [a.publish('chat', '2', LIMITS), a.publish('chat', '3', LIMITS)];
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+    await redis.mend();
+    const published = await Promise.all(waiting);
+    expect(published.map((p) => p.offset)).toEqual([2, 3]);
+    expect(Date.now() - started).toBeGreaterThan(5500);
+  },
+);
+
+withRedis(
+  'past maxPendingBytes, calls made while Redis is unreachable fail at once',
+  async ({ redis, broker }) => {
+    const b = broker({ maxPendingBytes: 8192 });
+    const errors: Error[] = [];
+    b.onError((error) => errors.push(error as Error));
+    await b.publish('chat', '"warm"', LIMITS); // the script is loaded: later calls send its SHA only
+    await redis.cut();
+    await until(() => errors.some((error) => /command connection/.test(error.message)), 'the outage noticed');
+    // One command of about 5 KB (with the script's source, sent again after a reconnection) waits; the next
+    // would take the bytes waiting past 8 KB.
+    const big = JSON.stringify('x'.repeat(5000));
+    const waiting = b.publish('chat', big, LIMITS);
+    await expect(b.publish('chat', big, LIMITS)).rejects.toThrow(/options\.maxPendingBytes is 8192/);
+    await redis.mend();
+    expect((await waiting).offset).toBe(2);
+    expect((await b.publish('chat', big, LIMITS)).offset).toBe(3); // nothing waits any more: room again
+  },
+);
+
+/** A node-redis client that records the commands the broker sends on it, with when. */
+function recordingClient(redis: RedisServer) {
+  const client = createClient({ url: redis.url });
+  client.on('error', () => {});
+  const sent: Array<{ at: number; args: string[] }> = [];
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = ((args: string[], options?: object) => {
+    sent.push({ at: performance.now(), args: [...args] });
+    return original(args, options);
+  }) as typeof client.sendCommand;
+  return { client, sent };
+}
+
+withRedis(
+  'each script is sent once (EVAL), then by its SHA (EVALSHA); after a SCRIPT FLUSH it is sent again',
+  async ({ redis }) => {
+    const { client, sent } = recordingClient(redis);
+    const a = new RedisBroker({ client });
+    try {
+      for (let n = 1; n <= 5; n++) await a.publish('chat', String(n), LIMITS);
+      const { record, generation } = await a.attach(undefined, link());
+      for (let n = 1; n <= 3; n++) expect(await a.processed(record.id, generation, n)).toBe('ok');
+      const names = sent.map(({ args }) => args[0]);
+      expect(names.filter((name) => name === 'EVAL')).toHaveLength(3); // publish, attach, processed
+      expect(names.filter((name) => name === 'EVALSHA')).toHaveLength(6);
+      const direct = createClient({ url: redis.directUrl });
+      await direct.connect();
+      await direct.sendCommand(['SCRIPT', 'FLUSH']);
+      direct.destroy();
+      expect((await a.publish('chat', '6', LIMITS)).offset).toBe(6); // NOSCRIPT: loaded again, once
+      expect(sent.slice(-2).map(({ args }) => args[0])).toEqual(['EVALSHA', 'EVAL']);
+      expect((await a.publish('chat', '7', LIMITS)).offset).toBe(7);
+      expect(sent.at(-1)!.args[0]).toBe('EVALSHA');
+    } finally {
+      await a.close();
+      client.destroy();
+    }
+  },
+);
+
+withRedis(
+  'session renewals are spread over the interval, in batches, each session once per round',
+  async ({ redis }) => {
+    const { client, sent } = recordingClient(redis);
+    const a = new RedisBroker({ client, refreshIntervalMs: 1000 });
+    try {
+      const ids = new Set<string>();
+      for (let i = 0; i < 250; i++) ids.add((await a.attach(undefined, link())).record.id);
+      const from = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      const renewals = sent.filter(({ at, args }) => at >= from && args.includes(RENEW.sha));
+      // KEYS are a session's record and outbox per session: which sessions each renewal names.
+      const named = renewals.map(({ args }) =>
+        args.filter((arg) => arg.startsWith('rs:s:') && !arg.endsWith(':o')),
+      );
+      expect(Math.max(...named.map((batch) => batch.length))).toBeLessThanOrEqual(100);
+      const counts = new Map<string, number>();
+      for (const batch of named) for (const key of batch) counts.set(key, (counts.get(key) ?? 0) + 1);
+      expect(counts.size).toBe(250); // every session renewed…
+      expect(Math.max(...counts.values())).toBeLessThanOrEqual(3); // …about once a round (two rounds and a bit)
+      // Spread: the first round's renewals go out over at least half the interval, in ten ticks or so.
+      const round = renewals.filter(({ at }) => at < renewals[0]!.at + 1000);
+      expect(round.length).toBeGreaterThanOrEqual(8);
+      expect(round.at(-1)!.at - round[0]!.at).toBeGreaterThan(500);
+    } finally {
+      await a.close();
+      client.destroy();
+    }
+  },
+);

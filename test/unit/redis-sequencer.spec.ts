@@ -5,6 +5,7 @@ import {
   decodeEntry,
   decodePublication,
   decodeSessionFrame,
+  decodeSessionNotice,
   entryPublication,
   seqOf,
 } from '../../src/server/redis/codec.js';
@@ -130,7 +131,7 @@ test('waiting: nothing goes out before start(), then only what follows the posit
   expect(delivered).toEqual([4]);
 });
 
-test('codec: publications, history entries and session frames as the scripts write them', () => {
+test('codec: publications, history entries, session frames and notices as the scripts write them', () => {
   expect(decodePublication('chat', '[7,"E1","n.3"]\n{"text":"a\\nb"}')).toEqual({
     channel: 'chat',
     offset: 7,
@@ -157,4 +158,9 @@ test('codec: publications, history entries and session frames as the scripts wri
     text: '{"seq":2,"type":"ack"}',
   });
   expect(decodeSessionFrame('{"seq":2,"type":"ack"}')).toBeUndefined();
+  expect(decodeSessionNotice('abc\n!7')).toEqual({ id: 'abc', kind: 'superseded', generation: 7 });
+  expect(decodeSessionNotice('abc\n!budget')).toEqual({ id: 'abc', kind: 'budget' });
+  for (const other of ['abc\n{"seq":2,"type":"ack"}', 'abc\n!', '\n!3', 'abc\n!x', 'abc\n!3\n'])
+    expect(decodeSessionNotice(other)).toBeUndefined();
+  expect(decodeSessionFrame('abc\n!7')).toBeUndefined(); // a notice is never taken for a frame
 });

@@ -58,6 +58,22 @@ export function seqOf(frame: string): number | undefined {
   return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
 }
 
+/**
+ * A notice about a session on the topic of the node holding it (session-scripts.ts): `sessionId\n!generation`
+ * (a later attachment, of that generation, took it) or `sessionId\n!budget` (its outbox went over budget: ended).
+ */
+export type SessionNotice =
+  | { id: string; kind: 'superseded'; generation: number }
+  | { id: string; kind: 'budget' };
+
+/** A session notice, or undefined if `message` is none (a frame, say). */
+export function decodeSessionNotice(message: string): SessionNotice | undefined {
+  const match = /^([^\n]+)\n!(budget|\d{1,16})$/.exec(message);
+  if (!match) return undefined;
+  const [, id = '', what] = match;
+  return what === 'budget' ? { id, kind: 'budget' } : { id, kind: 'superseded', generation: Number(what) };
+}
+
 /** A session frame as the send script sends it on the attached node's topic: `sessionId\n` + frame. */
 export function decodeSessionFrame(message: string): { id: string; seq: number; text: string } | undefined {
   const newline = message.indexOf('\n');

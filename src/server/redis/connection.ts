@@ -17,10 +17,17 @@ const isNoScript = (error: unknown): boolean =>
   error instanceof Error && error.message.startsWith('NOSCRIPT');
 
 /**
+ * No time limit on a command: node-redis fails a command after 5 s by default (`DEFAULT_COMMAND_TIMEOUT`, also
+ * while it waits in the offline queue), but an outage is waited through, bounded by `maxPendingCommands` and
+ * `maxPendingBytes` instead. Given per command, so that it holds on a client of the user's too.
+ */
+const WAIT = { timeout: 0 } as const;
+
+/**
  * The broker's two connections to Redis: one for commands (all of them scripts, in the order they are called),
  * one for pub/sub. Both reconnect by themselves with backoff (node-redis), and the pub/sub one subscribes to its
- * channels again before it reports itself ready. Commands called meanwhile wait, in order, up to
- * `maxPendingCommands`; past that they fail at once.
+ * channels again before it reports itself ready. Commands called meanwhile wait, in order and for as long as it
+ * takes, up to `maxPendingCommands` and `maxPendingBytes`; past either, they fail at once.
  */
 export class Connection {
   /** Settles once both connections are up for the first time. */
@@ -30,7 +37,9 @@ export class Connection {
   /** Whether the command client is the broker's own (made from a URL), to close. */
   readonly #own: boolean;
   readonly #maxPending: number;
+  readonly #maxPendingBytes: number;
   #pending = 0;
+  #pendingBytes = 0;
   /** Scripts Redis is known to have loaded since the command connection last came up (EVALSHA is safe). */
   readonly #loaded = new Set<string>();
   /** Per connection: whether it is up, so that an outage is reported once. */
@@ -38,13 +47,14 @@ export class Connection {
   readonly #unwatch: Array<() => void> = [];
 
   constructor(
-    options: Pick<ResolvedRedisBrokerOptions, 'url' | 'client' | 'maxPendingCommands'>,
+    options: Pick<ResolvedRedisBrokerOptions, 'url' | 'client' | 'maxPendingCommands' | 'maxPendingBytes'>,
     readonly events: ConnectionEvents,
   ) {
     this.#own = options.client === undefined;
     this.#commands = options.client ?? (createClient(options.url ? { url: options.url } : {}) as RedisClient);
     this.#pubsub = this.#commands.duplicate();
     this.#maxPending = options.maxPendingCommands;
+    this.#maxPendingBytes = options.maxPendingBytes;
     this.#watch(this.#commands, 'command');
     this.#watch(this.#pubsub, 'pub/sub');
     const connect = (client: RedisClient) => (client.isOpen ? undefined : client.connect());
@@ -112,9 +122,20 @@ export class Connection {
           `${this.#pending} commands are waiting for Redis already (options.maxPendingCommands): this one was not sent.`,
         ),
       );
+    let bytes = 0;
+    for (const arg of args) bytes += Buffer.byteLength(arg);
+    if (this.#pendingBytes + bytes > this.#maxPendingBytes)
+      return Promise.reject(
+        new Error(
+          `${this.#pendingBytes} bytes of commands are waiting for Redis already, and this one has ${bytes} ` +
+            `(options.maxPendingBytes is ${this.#maxPendingBytes}): it was not sent.`,
+        ),
+      );
     this.#pending++;
-    return this.#commands.sendCommand(args).finally(() => {
+    this.#pendingBytes += bytes;
+    return this.#commands.sendCommand(args, WAIT).finally(() => {
       this.#pending--;
+      this.#pendingBytes -= bytes;
     });
   }
 

@@ -5,7 +5,10 @@
 export class Keys {
   constructor(readonly prefix: string) {}
 
-  /** Hash: the channel's epoch (e), last offset (o), history bytes (b) and history max age (a). */
+  /**
+   * Hash: the channel's epoch (e: the store generation it was made in, a dot, a random id), last offset (o),
+   * history bytes (b) and history max age (a).
+   */
   meta(channel: string): string {
     return `${this.prefix}c:${channel}:m`;
   }
@@ -20,7 +23,10 @@ export class Keys {
     return `${this.prefix}c:${channel}`;
   }
 
-  /** Hash: the session's processed client seq (p), last server seq (s), holding node (n) and holder (h). */
+  /**
+   * Hash: the session's store generation (r), latest attachment's generation (g), the node it is attached to
+   * (n, while attached), processed client seq (p), last server seq (s) and outbox bytes (b).
+   */
   session(id: string): string {
     return `${this.prefix}s:${id}`;
   }
@@ -30,7 +36,7 @@ export class Keys {
     return `${this.prefix}s:${id}:o`;
   }
 
-  /** Pub/sub: frames for the sessions a node holds. */
+  /** Pub/sub: frames for the sessions a node holds, and notices about them (taken over, over budget). */
   node(node: string): string {
     return `${this.nodePrefix}${node}`;
   }

@@ -9,7 +9,7 @@ export interface RedisClient {
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
   duplicate(): RedisClient;
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>;
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>;
   unsubscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<unknown>;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -55,12 +55,19 @@ export interface RedisBrokerOptions {
    */
   refreshIntervalMs?: number | undefined;
   /**
-   * How many commands may wait for Redis at once (while it is slow or unreachable they wait, and go out in
-   * order once it is back); past it, new calls fail at once with a `BrokerError`, so that an outage costs
+   * How many commands may wait for Redis at once (while it is slow or unreachable they wait, however long, and
+   * go out in order once it is back); past it, new calls fail at once with a `BrokerError`, so that an outage costs
    * this node bounded memory.
    * @default 10000
    */
   maxPendingCommands?: number | undefined;
+  /**
+   * How many bytes of commands (their arguments: payloads, frames, keys) may wait for Redis at once; past it,
+   * new calls fail at once with a `BrokerError`, as past `maxPendingCommands`. Commands wait without a time
+   * limit (node-redis' 5 s command timeout is turned off for them): these two bounds are what an outage costs.
+   * @default 16777216 (16 MiB)
+   */
+  maxPendingBytes?: number | undefined;
 }
 
 /** {@link RedisBrokerOptions} checked, with their defaults. */
@@ -71,6 +78,7 @@ export interface ResolvedRedisBrokerOptions {
   positionTtlMs: number;
   refreshIntervalMs: number;
   maxPendingCommands: number;
+  maxPendingBytes: number;
 }
 
 const isClient = (value: unknown, path: string): RedisClient | undefined => {
@@ -92,6 +100,7 @@ export function resolveRedisBrokerOptions(options: unknown): ResolvedRedisBroker
     positionTtlMs: num(86_400_000, 1, 2 ** 40, true),
     refreshIntervalMs: num(10_000, 10, MAX_TIMER_MS, true),
     maxPendingCommands: num(10_000, 1, 2 ** 32, true),
+    maxPendingBytes: num(16 * 1024 * 1024, 1024, 2 ** 40, true),
   });
   if (resolved.url !== undefined && resolved.client !== undefined)
     throw new TypeError('reliable-socket: pass options.url or options.client to RedisBroker, not both');

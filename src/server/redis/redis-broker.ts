@@ -1,12 +1,13 @@
 import type { Position } from '../../protocol.js';
 import {
+  type Attachment,
   type Broker,
   type HistoryLimits,
+  type ProcessedOutcome,
   type Publication,
   type Recovery,
   randomId,
   type SessionLink,
-  type SessionRecord,
 } from '../broker.js';
 import { ChannelFeeds } from './channel-feeds.js';
 import { decodeEntry, entryPublication, seqOf } from './codec.js';
@@ -18,9 +19,8 @@ import {
   type ResolvedRedisBrokerOptions,
   resolveRedisBrokerOptions,
 } from './options.js';
-import { ACKNOWLEDGED, CREATE, HOLD, PROCESSED, PUBLISH, RECOVER, RESUME, SEND } from './scripts.js';
-
-/** 128 random bits, base64url: node ids, session ids, epochs. */
+import { PUBLISH, RECOVER } from './scripts.js';
+import { ACKNOWLEDGED, ATTACH, DETACH, PROCESSED, SEND } from './session-scripts.js';
 
 /** What a session id looks like: anything else a client sends in `hello` is an unknown session. */
 const SESSION_ID = /^[\w-]{1,64}$/;
@@ -31,9 +31,14 @@ const SESSION_ID = /^[\w-]{1,64}$/;
  * publications reach the subscribers on every node once, in one order; channel history (offsets, epochs)
  * and sessions (what each client sent and was sent) live in Redis, so a client resumes on any node — after a
  * node died, too. Each publish is one Lua script: next offset, history append, trim (count, bytes, age),
- * expiries and PUBLISH, atomically. When Redis restarts without its data, channels get a new epoch (clients
- * hear a `gap`) and sessions are lost (their clients reconnect and send again what was not acknowledged).
- * README, "Several nodes on Redis", describes the deployment, the keys and their bounds.
+ * expiries and PUBLISH, atomically. Each session has one writer: every attach gets a larger generation, the
+ * attachment it replaces (on any node) is told, and the scripts refuse the acts of any but the latest; its
+ * outbox budget is kept and enforced in Redis. The store's generation is Redis' run id, read by every script:
+ * when Redis restarts — without its data, or from an older snapshot, or as a promoted replica — channels get a
+ * new epoch (clients hear a `gap`, never reused offsets) and sessions are lost (their clients reconnect and send
+ * again what was not acknowledged). While Redis is unreachable or paused, calls wait, however long, bounded by
+ * `maxPendingCommands` and `maxPendingBytes`. README, "Several nodes on Redis", describes the deployment, the
+ * keys and their bounds.
  *
  * @example
  * ```ts
@@ -81,7 +86,6 @@ export class RedisBroker implements Broker {
     this.#sessions = new HeldSessions(
       this.#connection,
       this.#keys,
-      this.#node,
       this.#options.refreshIntervalMs,
       this.#failed,
     );
@@ -150,72 +154,79 @@ export class RedisBroker implements Broker {
     return { recovered: true, publications, position };
   }
 
-  async attach(
-    id: string | undefined,
-    link: SessionLink,
-  ): Promise<{ record: SessionRecord; resumed: boolean }> {
+  async attach(id: string | undefined, link: SessionLink): Promise<Attachment> {
     // Frames for the session are published to this node's topic from the moment it holds it: listen first.
     await this.ready;
-    const ttl = this.#sessions.ttlOf(link);
-    if (id !== undefined && SESSION_ID.test(id)) {
-      const held = this.#sessions.hold(id, link);
-      const reply = (await this.#connection
-        .run(RESUME, [this.#keys.session(id), this.#keys.outbox(id)], [this.#node, held.holder, ttl])
-        .catch((error: unknown) => {
-          this.#sessions.release(id, held);
-          throw error;
-        })) as [number, number, ...string[]] | null;
-      if (reply) {
-        const [processed, sent, ...texts] = reply;
-        const outbox = texts.map((text) => ({ seq: seqOf(text) ?? 0, text }));
-        this.#sessions.start(held, sent);
-        return { record: { id, processed, sent, outbox }, resumed: true };
-      }
-      this.#sessions.release(id, held);
-    }
+    const resuming = id !== undefined && SESSION_ID.test(id) ? id : undefined;
     const fresh = randomId();
-    const held = this.#sessions.hold(fresh, link);
-    await this.#connection
-      .run(CREATE, [this.#keys.session(fresh)], [this.#node, held.holder, ttl])
-      .catch((error: unknown) => {
-        this.#sessions.release(fresh, held);
-        throw error;
-      });
-    this.#sessions.start(held, 0);
-    return { record: { id: fresh, processed: 0, sent: 0, outbox: [] }, resumed: false };
+    const previous = resuming === undefined ? undefined : this.#sessions.get(resuming);
+    const held = resuming === undefined ? undefined : this.#sessions.hold(resuming, link);
+    const keys = [this.#keys.session(fresh)];
+    if (resuming !== undefined) keys.unshift(this.#keys.session(resuming), this.#keys.outbox(resuming));
+    const args = [this.#node, this.#sessions.ttlOf(link), this.#keys.nodePrefix, resuming ?? ''];
+    let reply: [number, number, number?, number?, ...string[]];
+    try {
+      reply = (await this.#connection.run(ATTACH, keys, args)) as typeof reply;
+    } catch (error) {
+      if (resuming !== undefined && held) {
+        this.#sessions.release(resuming, held);
+        if (previous) this.#sessions.restore(resuming, previous);
+      }
+      throw error;
+    }
+    const [resumed, generation, processed = 0, sent = 0, ...texts] = reply;
+    if (resumed === 1 && resuming !== undefined && held) {
+      this.#sessions.start(resuming, held, generation, sent);
+      // One writer per session: an attachment this one replaced on this node stops (another node hears it).
+      if (previous && previous.link !== link) this.#sessions.end(resuming, previous, 'superseded');
+      const outbox = texts.map((text) => ({ seq: seqOf(text) ?? 0, text }));
+      return { record: { id: resuming, processed, sent, outbox }, resumed: true, generation };
+    }
+    if (resuming !== undefined && held) {
+      this.#sessions.release(resuming, held);
+      this.#sessions.end(resuming, previous, 'store'); // held here, but gone from the store
+    }
+    this.#sessions.start(fresh, this.#sessions.hold(fresh, link), generation, 0);
+    return { record: { id: fresh, processed: 0, sent: 0, outbox: [] }, resumed: false, generation };
   }
 
-  async detach(id: string, link: SessionLink): Promise<void> {
+  async detach(id: string, generation: number, link: SessionLink): Promise<void> {
     const held = this.#sessions.get(id);
-    // Not held here for this link: a later attach (here or elsewhere) holds it, or it is gone.
-    if (held?.link !== link) return;
+    // Not held here by this attachment: a later one (here or elsewhere) holds it, or it is gone.
+    if (held?.generation !== generation || held.link !== link) return;
     this.#sessions.release(id, held);
-    await this.#connection.run(
-      HOLD,
-      [this.#keys.session(id), this.#keys.outbox(id)],
-      [held.holder, link.ttlMs, 'detach'],
-    );
+    // Fenced in Redis too, should a later attachment on another node not have been heard of yet.
+    await this.#connection.run(DETACH, this.#sessionKeys(id), [generation, link.ttlMs]);
   }
 
-  async processed(id: string, seq: number): Promise<void> {
-    const found = await this.#connection.run(PROCESSED, [this.#keys.session(id)], [seq]);
-    if (found === 0) this.#sessions.lost(id);
+  async processed(id: string, generation: number, seq: number): Promise<ProcessedOutcome> {
+    const outcome = (await this.#connection.run(PROCESSED, this.#sessionKeys(id), [generation, seq])) as
+      | ProcessedOutcome
+      | 'gone';
+    if (outcome !== 'gone' && outcome !== 'stale') return outcome;
+    const held = this.#sessions.get(id);
+    if (held?.generation === generation)
+      this.#sessions.end(id, held, outcome === 'gone' ? 'store' : 'superseded');
+    return 'stale';
   }
 
-  async send(id: string, frame: string): Promise<number> {
-    const keys = [this.#keys.session(id), this.#keys.outbox(id)];
-    const seq = (await this.#connection.run(SEND, keys, [frame, this.#keys.nodePrefix, id])) as number;
-    if (seq === 0) this.#sessions.lost(id);
+  async send(id: string, frame: string, maxBytes: number): Promise<number> {
+    const max = Math.min(maxBytes, Number.MAX_SAFE_INTEGER); // Infinity is no number to Lua
+    const args = [frame, this.#keys.nodePrefix, id, max];
+    const seq = (await this.#connection.run(SEND, this.#sessionKeys(id), args)) as number;
+    // Told here at once if attached here (a pending attach hears it at its start, from the notice).
+    const held = this.#sessions.get(id);
+    if (held?.generation !== undefined && seq <= 0) this.#sessions.end(id, held, seq ? 'budget' : 'store');
     return seq;
   }
 
-  async acknowledged(id: string, seq: number): Promise<void> {
-    await this.#connection.run(ACKNOWLEDGED, [this.#keys.outbox(id)], [seq]);
+  async acknowledged(id: string, generation: number, seq: number): Promise<void> {
+    await this.#connection.run(ACKNOWLEDGED, this.#sessionKeys(id), [generation, seq]);
   }
 
   async end(id: string): Promise<void> {
     this.#sessions.release(id);
-    await this.#connection.command(['DEL', this.#keys.session(id), this.#keys.outbox(id)]);
+    await this.#connection.command(['DEL', ...this.#sessionKeys(id)]);
   }
 
   /**
@@ -234,6 +245,10 @@ export class RedisBroker implements Broker {
   onError(listener: (error: unknown) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  #sessionKeys(id: string): string[] {
+    return [this.#keys.session(id), this.#keys.outbox(id)];
   }
 
   #recover(channel: string, offset: number, epoch: string): Promise<[number, string, string?, ...string[]]> {
