@@ -107,12 +107,12 @@ export interface Broker {
   recover(channel: string, since: Position): Promise<Recovery>;
 
   /**
-   * Loads the session `id` (resumed) or, if it is unknown, expired, ended, or from another generation of the
-   * store (or `id` is undefined), creates a new one with a fresh id unique across nodes, and attaches it to
+   * Loads the session `id` (resumed) or, if it is unknown, expired, ended, from another generation of the
+   * store, or belongs to another `owner` (or `id` is undefined), creates a new one for `owner` with a fresh id unique across nodes, and attaches it to
    * this node with a new generation: from now on frames any node sends to the session reach `link.deliver`,
    * in seq order, each once. The attachment it replaces (on this node or another) hears `superseded()`.
    */
-  attach(id: string | undefined, link: SessionLink): Promise<Attachment>;
+  attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment>;
   /**
    * The connection of attachment `generation` ended: the session expires after `link.ttlMs` unless attached
    * again. Nothing happens if a later attachment holds it.

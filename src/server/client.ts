@@ -114,6 +114,7 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     readonly key: string,
     readonly request: IncomingMessage,
     readonly data: unknown,
+    readonly identity: string | undefined,
     ws: WebSocket,
     host: ClientHost<Out>,
     limits: ClientLimits,

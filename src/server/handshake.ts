@@ -12,7 +12,9 @@ import { originAllowed } from './origin.js';
 export type RefusalStatus = 401 | 403 | 404 | 500 | 503;
 
 /** What the checks decided about an upgrade request: accepted with the client's data, or a status to refuse with. */
-export type Verdict = { accepted: true; data: unknown } | { accepted: false; status: RefusalStatus };
+export type Verdict =
+  | { accepted: true; data: unknown; identity?: string | undefined }
+  | { accepted: false; status: RefusalStatus };
 
 /** Whether the request's pathname (the query string ignored) is `path`; every request matches no path. */
 export function matchesPath(request: IncomingMessage, path: string | undefined): boolean {
@@ -39,8 +41,14 @@ export function refuse(socket: Duplex, status: RefusalStatus): void {
 /** What `authorize` answered, as a verdict: `true` or `{ data }` accepts; 403 is 403; anything else is 401. */
 function verdictOf(answer: unknown): Verdict {
   if (answer === true) return { accepted: true, data: undefined };
-  if (answer !== null && typeof answer === 'object' && 'data' in answer)
-    return { accepted: true, data: answer.data };
+  if (answer !== null && typeof answer === 'object' && 'data' in answer) {
+    const { identity } = answer as { identity?: unknown };
+    return {
+      accepted: true,
+      data: answer.data,
+      identity: typeof identity === 'string' ? identity : undefined,
+    };
+  }
   return { accepted: false, status: answer === 403 ? 403 : 401 };
 }
 
@@ -83,7 +91,7 @@ export async function check(
 /** What {@link Handshakes} reports to the server. Neither may throw. */
 export interface HandshakeHost {
   /** A client passed the checks and completed the handshake; `data` is what `authorize` attached. */
-  accept(ws: WebSocket, request: IncomingMessage, data: unknown): void;
+  accept(ws: WebSocket, request: IncomingMessage, data: unknown, identity: string | undefined): void;
   /** `authorize` or `allowedOrigins` threw or rejected (the handshake was refused with 500). */
   failed(error: AuthorizeError): void;
 }
@@ -148,6 +156,8 @@ export class Handshakes {
     if (!verdict.accepted) return refuse(socket, verdict.status);
     socket.off('error', destroy);
     // Synchronous (there is no verifyClient): stop() cannot come in between.
-    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#host.accept(ws, request, verdict.data));
+    this.#wss.handleUpgrade(request, socket, head, (ws) =>
+      this.#host.accept(ws, request, verdict.data, verdict.identity),
+    );
   }
 }

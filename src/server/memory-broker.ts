@@ -51,6 +51,8 @@ class ChannelState {
 
 interface SessionState {
   record: SessionRecord;
+  /** Whose it is: only a `hello` from the same owner resumes it. */
+  readonly owner: string;
   /** The latest attachment's fencing token; only it may act on the session. */
   generation: number;
   /** Where its frames go while attached (the latest attachment's link, until it detaches). */
@@ -167,9 +169,10 @@ export class MemoryBroker implements Broker {
     return { recovered: true, publications, position };
   }
 
-  async attach(id: string | undefined, link: SessionLink): Promise<Attachment> {
+  async attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment> {
     const known = id === undefined ? undefined : this.#sessions.get(id);
-    if (known) {
+    // Another owner's session is not resumed — nor touched: its owner may still be using it.
+    if (known && known.owner === owner) {
       clearTimeout(known.expiry);
       known.expiry = undefined;
       const previous = known.link;
@@ -180,7 +183,7 @@ export class MemoryBroker implements Broker {
       return { record: snapshot(known.record), resumed: true, generation: known.generation };
     }
     const record: SessionRecord = { id: randomId(), processed: 0, sent: 0, outbox: [] };
-    this.#sessions.set(record.id, { record, generation: 1, link, outboxBytes: 0, expiry: undefined });
+    this.#sessions.set(record.id, { record, owner, generation: 1, link, outboxBytes: 0, expiry: undefined });
     return { record: snapshot(record), resumed: false, generation: 1 };
   }
 

@@ -89,6 +89,14 @@ export interface ReliableSocketServerOptions<
     | ((client: ServerClient<Out, ClientData>, channel: string) => boolean | Promise<boolean>)
     | undefined;
   /**
+   * Whose session a client's is (protocol v2): a `hello` that names a session of another owner gets a new
+   * session — so a session id that leaks (a shared tab after a logout, a log) resumes nothing for anyone else.
+   * Return the user's stable id. Clients with no owner (`''`) share one owner: their sessions are bearer
+   * tokens (128 random bits).
+   * @default the `identity` that `authorize` answered (`{ data, identity }`), or `''`
+   */
+  sessionOwner?: ((client: ServerClient<Out, ClientData>) => string) | undefined;
+  /**
    * Bytes the server may hold for one client that has not taken them yet (its outgoing buffer). While more
    * than half of this waits, the server stops reading the client's frames (so a client that does not read
    * cannot make it produce more); a frame that would take it past this closes the connection with 1013 (try
@@ -201,6 +209,7 @@ export interface ResolvedServerOptions {
   authorize: ((request: http.IncomingMessage) => unknown) | undefined;
   authorizeTimeoutMs: number;
   canSubscribe: ((client: never, channel: string) => unknown) | undefined;
+  sessionOwner: (client: never) => string;
   maxPayload: number;
   maxBufferedBytes: number;
   maxSubscriptions: number;
@@ -305,6 +314,8 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     authorize: fn(),
     authorizeTimeoutMs: orInfinity(num(5000, 1, MAX_TIMER_MS, true)),
     canSubscribe: fn(),
+    sessionOwner: (value, path) =>
+      fn<(client: never) => string>()(value, path) ?? ((client: ServerClient) => client.identity ?? ''),
     maxPayload: num(1024 * 1024, 1, 2 ** 32, true),
     maxBufferedBytes: orInfinity(num(4 * 1024 * 1024, 1024, 2 ** 40, true)),
     maxSubscriptions: orInfinity(num(128, 0, 2 ** 32, true)),

@@ -102,7 +102,7 @@ export class ReliableSocketServer<
     });
     this.#http = server ?? createOwnServer();
     this.#handshakes = new Handshakes(this.#http, this.#options, {
-      accept: (ws, request, data) => this.#accept(ws, request, data),
+      accept: (ws, request, data, identity) => this.#accept(ws, request, data, identity),
       failed: (error) => this.#events.emit('error', error),
     });
     this.ready = address ? listen(this.#http, address.port, address.host) : Promise.resolve();
@@ -224,10 +224,10 @@ export class ReliableSocketServer<
     if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
   }
 
-  #accept(ws: WebSocket, request: http.IncomingMessage, data: unknown): void {
+  #accept(ws: WebSocket, request: http.IncomingMessage, data: unknown, identity: string | undefined): void {
     const id = ++this.#lastId;
     const key = `${this.#node}.${id}`;
-    const client = new Client<Out>(id, key, request, data, ws, this.#clientHost, this.#options);
+    const client = new Client<Out>(id, key, request, data, identity, ws, this.#clientHost, this.#options);
     this.#clients.add(client);
     this.#events.emit('connection', client);
   }
@@ -259,7 +259,8 @@ export class ReliableSocketServer<
       // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
       unavailable: () => client.close(1011, 'session unavailable'),
     };
-    return new Session(this.#broker, host, limits, hello);
+    const owner = this.#options.sessionOwner(client as never);
+    return new Session(this.#broker, host, limits, hello, owner);
   }
 
   readonly #clientHost: ClientHost<Out> = {

@@ -86,6 +86,8 @@ export class Session {
     readonly host: SessionHost,
     readonly limits: SessionLimits,
     hello: Hello,
+    /** Whose session it is (`sessionOwner`): another owner's `hello` naming it gets a new session. */
+    readonly owner: string,
   ) {
     this.#link = {
       deliver: (frame) => this.#deliver(frame),
@@ -208,7 +210,7 @@ export class Session {
 
   async #attach(hello: Hello): Promise<string | undefined> {
     try {
-      const { record, resumed, generation } = await this.broker.attach(hello.session, this.#link);
+      const { record, resumed, generation } = await this.broker.attach(hello.session, this.#link, this.owner);
       this.#id = record.id;
       this.#generation = generation;
       if (this.#state === 'ended') {

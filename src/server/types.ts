@@ -26,6 +26,8 @@ export interface ServerClient<Out extends ChannelMap = Record<string, unknown>, 
   readonly request: IncomingMessage;
   /** What `authorize` accepted the client with (`{ data }`); undefined when it answered `true` or there is none. */
   readonly data: ClientData;
+  /** Who `authorize` said the client is (`{ identity }`); undefined when it did not say. */
+  readonly identity: string | undefined;
   /**
    * The client's session (protocol v2): what outlives this connection — a reconnecting client resumes it,
    * on this node or another sharing the broker. Undefined for a client speaking v1.
@@ -170,7 +172,18 @@ export interface ReliableSocketServerEvents<
  * What `authorize` may answer: `true` accepts; `{ data }` accepts and attaches `data` to the client
  * (`client.data`); `false` refuses with 401; 401 or 403 refuses with that status.
  */
-export type AuthorizeResult<ClientData = unknown> = boolean | 401 | 403 | { data: ClientData };
+export type AuthorizeResult<ClientData = unknown> =
+  | boolean
+  | 401
+  | 403
+  | {
+      data: ClientData;
+      /**
+       * Who the client is (a user id): its sessions belong to this identity, and a `hello` from another
+       * identity naming one of them gets a new session instead (see `sessionOwner`).
+       */
+      identity?: string | undefined;
+    };
 
 /** Options of {@link ReliableSocketServer.publish}. */
 export interface PublishOptions<Out extends ChannelMap = Record<string, unknown>, ClientData = unknown> {

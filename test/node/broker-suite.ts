@@ -40,6 +40,8 @@ export const link = (frames: Frame[] = [], ttlMs = 60_000): TestLink => {
 
 /** No budget to speak of, for tests about something else. */
 const ANY = Number.MAX_SAFE_INTEGER;
+/** The owner of the sessions these tests attach (`sessionOwner`). */
+export const OWNER = 'alice';
 
 /** Waits until `condition` holds, checking every 10 ms; fails naming `what` after `timeoutMs`. */
 export const until = async (condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> => {
@@ -79,6 +81,20 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       ({ a, b, close } = await nodes());
     });
     test.afterEach(async () => close());
+
+    test("a session belongs to its owner: another owner's attach gets a new session and leaves it untouched", async () => {
+      const alice = link();
+      const { record, generation } = await a.attach(undefined, alice, OWNER);
+      expect(await a.processed(record.id, generation, 1)).toBe('ok');
+      const mallory = await b.attach(record.id, link(), 'mallory');
+      expect(mallory.resumed).toBe(false);
+      expect(mallory.record.id).not.toBe(record.id);
+      // Alice's attachment still holds her session: nothing was superseded, her next frame is recorded.
+      await new Promise((resolve) => setTimeout(resolve, 50)); // a notice on a node's topic would be in by now
+      expect([alice.supersessions, alice.losses]).toEqual([0, 0]);
+      expect(await a.processed(record.id, generation, 2)).toBe('ok');
+      expect((await b.attach(record.id, link(), OWNER)).resumed).toBe(true);
+    });
 
     test('offsets grow by one per publication and channel, in one epoch; history off gives offset 0', async () => {
       const p1 = await a.publish('chat', json(1), LIMITS);
@@ -159,7 +175,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
     test('sessions: new, resumed on another node with what it processed and what it still owes, expired after the TTL', async () => {
       const delivered: Frame[] = [];
       const onA = link(delivered);
-      const fresh = await a.attach(undefined, onA);
+      const fresh = await a.attach(undefined, onA, OWNER);
       expect(fresh.resumed).toBe(false);
       const { id } = fresh.record;
       for (let seq = 1; seq <= 3; seq++) expect(await a.processed(id, fresh.generation, seq)).toBe('ok');
@@ -174,7 +190,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       await a.detach(id, fresh.generation, onA);
       const onB: Frame[] = [];
       const held = link(onB, 50);
-      const resumed = await b.attach(id, held);
+      const resumed = await b.attach(id, held, OWNER);
       expect(resumed.resumed).toBe(true);
       expect(resumed.generation).toBeGreaterThan(fresh.generation);
       expect(resumed.record).toMatchObject({
@@ -188,7 +204,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       expect(onB).toEqual([{ seq: 3, text: '{"seq":3,"late":true}' }]);
       await b.detach(id, resumed.generation, held);
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const expired = await a.attach(id, link());
+      const expired = await a.attach(id, link(), OWNER);
       expect(expired.resumed).toBe(false);
       expect(expired.record.id).not.toBe(id);
       expect(await a.send(id, '{"n":3}', ANY)).toBe(0);
@@ -197,22 +213,22 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
 
     test('a connection that ends after its client came back on another does not take the session from it', async () => {
       const first = link([], 50);
-      const { record, generation } = await a.attach(undefined, first);
+      const { record, generation } = await a.attach(undefined, first, OWNER);
       const frames: Frame[] = [];
       const second = link(frames);
-      expect((await b.attach(record.id, second)).resumed).toBe(true);
+      expect((await b.attach(record.id, second, OWNER)).resumed).toBe(true);
       await a.detach(record.id, generation, first); // the first connection's end, noticed late
       await a.send(record.id, '{"n":1}', ANY);
       await until(() => frames.length === 1, 'the frame on the second connection');
       await new Promise((resolve) => setTimeout(resolve, 200)); // past the first one's TTL
       expect(await a.send(record.id, '{"n":2}', ANY)).toBe(2);
       await until(() => frames.length === 2, 'the second frame');
-      expect((await a.attach(record.id, link())).resumed).toBe(true);
+      expect((await a.attach(record.id, link(), OWNER)).resumed).toBe(true);
     });
 
     test('frames sent to one session from two nodes at once are delivered in one order, each once', async () => {
       const frames: Frame[] = [];
-      const { record } = await b.attach(undefined, link(frames));
+      const { record } = await b.attach(undefined, link(frames), OWNER);
       const sends = [];
       for (let i = 1; i <= 20; i++) {
         sends.push(a.send(record.id, json({ from: 'a', i }), ANY));
@@ -232,14 +248,14 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
 
     test('fencing: a second attach supersedes the first, whose processed, acknowledged and detach are refused', async () => {
       const first = link();
-      const one = await a.attach(undefined, first);
+      const one = await a.attach(undefined, first, OWNER);
       const { id } = one.record;
       expect(await a.processed(id, one.generation, 1)).toBe('ok');
       await a.send(id, '{"n":1}', ANY);
       await a.send(id, '{"n":2}', ANY);
       const frames: Frame[] = [];
       const second = link(frames);
-      const two = await b.attach(id, second); // the client came back, on another node
+      const two = await b.attach(id, second, OWNER); // the client came back, on another node
       expect(two.resumed).toBe(true);
       expect(two.generation).toBeGreaterThan(one.generation);
       await until(() => first.supersessions === 1, 'the first attachment superseded');
@@ -249,7 +265,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       await a.send(id, '{"n":3}', ANY);
       await until(() => frames.length === 1, 'the frame on the second attachment');
       expect(frames[0]!.seq).toBe(3);
-      const three = await a.attach(id, link()); // the stale acts changed nothing
+      const three = await a.attach(id, link(), OWNER); // the stale acts changed nothing
       expect(three).toMatchObject({ resumed: true, record: { processed: 1, sent: 3 } });
       expect(three.record.outbox.map((f) => f.seq)).toEqual([1, 2, 3]);
       await until(() => second.supersessions === 1, 'the second attachment superseded');
@@ -261,8 +277,8 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
 
     test('a second attach on the same node supersedes the first too', async () => {
       const first = link();
-      const one = await a.attach(undefined, first);
-      const two = await a.attach(one.record.id, link());
+      const one = await a.attach(undefined, first, OWNER);
+      const two = await a.attach(one.record.id, link(), OWNER);
       expect(two.generation).toBeGreaterThan(one.generation);
       await until(() => first.supersessions === 1, 'the first attachment superseded');
       expect(await a.processed(one.record.id, one.generation, 1)).toBe('stale');
@@ -270,7 +286,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
     });
 
     test('processed is a compare-and-set: ok for the next seq only, duplicate, hole, stale once the session is gone', async () => {
-      const { record, generation } = await a.attach(undefined, link());
+      const { record, generation } = await a.attach(undefined, link(), OWNER);
       const { id } = record;
       expect(await a.processed(id, generation, 2)).toBe('hole');
       expect(await a.processed(id, generation, 1)).toBe('ok');
@@ -288,7 +304,7 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
 
     test('a frame over the outbox budget ends the session: -1, the attached link hears lost(budget), acks make room', async () => {
       const held = link();
-      const { record, generation } = await b.attach(undefined, held);
+      const { record, generation } = await b.attach(undefined, held, OWNER);
       const { id } = record;
       const frame = json({ pad: 'x'.repeat(80) }); // 100 bytes with its seq
       expect(await a.send(id, frame, 250)).toBe(1);
@@ -301,19 +317,19 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       expect(held.lostWhy).toEqual(['budget']);
       expect(await a.send(id, frame, 250)).toBe(0);
       expect(await b.processed(id, generation, 1)).toBe('stale');
-      expect((await a.attach(id, link())).resumed).toBe(false);
+      expect((await a.attach(id, link(), OWNER)).resumed).toBe(false);
       expect(held.supersessions).toBe(0);
     });
 
     test('the budget holds for a detached session too: a send over it ends the session', async () => {
       const held = link();
-      const { record, generation } = await a.attach(undefined, held);
+      const { record, generation } = await a.attach(undefined, held, OWNER);
       await a.detach(record.id, generation, held);
       const frame = json({ pad: 'y'.repeat(80) });
       expect(await b.send(record.id, frame, 150)).toBe(1);
       expect(await b.send(record.id, frame, 150)).toBe(-1);
       expect(await b.send(record.id, frame, 150)).toBe(0);
-      expect((await b.attach(record.id, link())).resumed).toBe(false);
+      expect((await b.attach(record.id, link(), OWNER)).resumed).toBe(false);
       expect(held.losses).toBe(0); // detached: nobody to tell
     });
 
@@ -347,9 +363,9 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
     });
 
     test('end(): the next attach starts a new session', async () => {
-      const { record } = await a.attach(undefined, link());
+      const { record } = await a.attach(undefined, link(), OWNER);
       await a.end(record.id);
-      const again = await b.attach(record.id, link());
+      const again = await b.attach(record.id, link(), OWNER);
       expect(again.resumed).toBe(false);
     });
   });

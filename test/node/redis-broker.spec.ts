@@ -6,7 +6,7 @@ import type { HistoryLimits, Publication } from '../../src/server/broker.js';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/server/redis/index.js';
 import { RENEW } from '../../src/server/redis/session-scripts.js';
 import { RedisServer } from '../fixture/redis-server.js';
-import { brokerSuite, link, redisNodes, until as waitUntil } from './broker-suite.js';
+import { brokerSuite, link, OWNER, redisNodes, until as waitUntil } from './broker-suite.js';
 
 brokerSuite('RedisBroker', redisNodes);
 
@@ -61,7 +61,7 @@ withRedis(
     await a.publish('chat', '2', LIMITS);
     await until(() => got.length === 2, 'two publications');
     const held = link();
-    const { record } = await b.attach(undefined, held);
+    const { record } = await b.attach(undefined, held, OWNER);
 
     await redis.restart();
     await until(() => held.losses === 1, 'the session lost'); // noticed when b's pub/sub connection came back
@@ -80,7 +80,7 @@ withRedis(
       position: { offset: 1, epoch: third.epoch },
     });
     expect(await a.send(record.id, '{"n":1}', ANY)).toBe(0);
-    expect((await b.attach(record.id, link())).resumed).toBe(false);
+    expect((await b.attach(record.id, link(), OWNER)).resumed).toBe(false);
     // Reported, once per connection and outage: b's command and pub/sub connections.
     expect(errors.length).toBeGreaterThanOrEqual(1);
     expect(errors.length).toBeLessThanOrEqual(2);
@@ -99,7 +99,7 @@ withRedis(
       const got: Publication[] = [];
       await b.subscribe('chat', (p) => got.push(p));
       const frames: Frame[] = [];
-      const { record } = await b.attach(undefined, link(frames));
+      const { record } = await b.attach(undefined, link(frames), OWNER);
       await a.publish('chat', '1', LIMITS);
       await until(() => got.length === 1, 'the first publication');
 
@@ -149,13 +149,13 @@ withRedis(
     // Held for 500 + 2 × 250 ms, renewed every 250 ms: only an event-loop stall of over 750 ms could lose it.
     const a = broker({ refreshIntervalMs: 250 });
     const b = broker();
-    const kept = await a.attach(undefined, link([], 500));
-    const dropped = await a.attach(undefined, link([], 500));
+    const kept = await a.attach(undefined, link([], 500), OWNER);
+    const dropped = await a.attach(undefined, link([], 500), OWNER);
     await new Promise((resolve) => setTimeout(resolve, 1500)); // past 500 + 2 × 250: renewed
-    expect((await b.attach(kept.record.id, link())).resumed).toBe(true);
+    expect((await b.attach(kept.record.id, link(), OWNER)).resumed).toBe(true);
     await a.close(); // dies: no detach, no renewal
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect((await b.attach(dropped.record.id, link())).resumed).toBe(false);
+    expect((await b.attach(dropped.record.id, link(), OWNER)).resumed).toBe(false);
   },
 );
 
@@ -167,7 +167,7 @@ withRedis(
     try {
       await a.publish('chat', '"x"', { ...LIMITS, maxAgeMs: 100 });
       const held = link([], 100);
-      const { record, generation } = await a.attach(undefined, held);
+      const { record, generation } = await a.attach(undefined, held, OWNER);
       await a.send(record.id, '{"n":1}', ANY);
       expect((await look.keys()).sort()).toEqual([
         'rs:c:chat:h',
@@ -221,7 +221,7 @@ withRedis(
     await b.subscribe('chat', (p) => got.push(p));
     for (let n = 1; n <= 7; n++) await a.publish('chat', String(n), LIMITS);
     const held = link();
-    const { record } = await a.attach(undefined, held);
+    const { record } = await a.attach(undefined, held, OWNER);
     await a.send(record.id, '{"n":1}', ANY);
     await redis.save(); // the snapshot: offsets 1–7, the session with one frame
     for (let n = 8; n <= 10; n++) await a.publish('chat', String(n), LIMITS);
@@ -243,7 +243,7 @@ withRedis(
     expect(await a.send(record.id, '{"n":3}', ANY)).toBe(0);
     await until(() => held.losses === 1, 'the attached session lost');
     expect(held.lostWhy).toEqual(['store']);
-    const again = await b.attach(record.id, link());
+    const again = await b.attach(record.id, link(), OWNER);
     expect(again.resumed).toBe(false);
     expect(again.record.id).not.toBe(record.id);
   },
@@ -310,7 +310,7 @@ withRedis(
     const a = new RedisBroker({ client });
     try {
       for (let n = 1; n <= 5; n++) await a.publish('chat', String(n), LIMITS);
-      const { record, generation } = await a.attach(undefined, link());
+      const { record, generation } = await a.attach(undefined, link(), OWNER);
       for (let n = 1; n <= 3; n++) expect(await a.processed(record.id, generation, n)).toBe('ok');
       const names = sent.map(({ args }) => args[0]);
       expect(names.filter((name) => name === 'EVAL')).toHaveLength(3); // publish, attach, processed
@@ -337,7 +337,7 @@ withRedis(
     const a = new RedisBroker({ client, refreshIntervalMs: 1000 });
     try {
       const ids = new Set<string>();
-      for (let i = 0; i < 250; i++) ids.add((await a.attach(undefined, link())).record.id);
+      for (let i = 0; i < 250; i++) ids.add((await a.attach(undefined, link(), OWNER)).record.id);
       const from = performance.now();
       await new Promise((resolve) => setTimeout(resolve, 2100));
       const renewals = sent.filter(({ at, args }) => at >= from && args.includes(RENEW.sha));

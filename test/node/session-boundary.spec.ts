@@ -230,3 +230,27 @@ test('a client seq past a hole handles nothing past it: the connection closes wi
   const late = await kit.connect(url);
   expect(await hello(late, { session })).toMatchObject({ resumed: false });
 });
+
+test("a session belongs to its owner: another user's hello naming it gets a new session, and the owner keeps hers", async ({
+  kit,
+}) => {
+  const { server, url } = await kit.serve({
+    authorize: (request) => ({
+      data: null,
+      identity: new URL(request.url ?? '', 'ws://x').searchParams.get('user') ?? '',
+    }),
+  });
+  server.handle('rpc', { request: (data, client) => `${data} for ${client.identity}` });
+  const alice = await kit.connect(`${url}/?user=alice`);
+  const { session } = await hello(alice);
+  const mallory = await kit.connect(`${url}/?user=mallory`);
+  const stolen = await hello(mallory, { session, received: 0 });
+  expect(stolen).toMatchObject({ resumed: false });
+  expect(stolen.session).not.toBe(session);
+  alice.send({ type: 'request', id: 1, channel: 'rpc', data: 'balance', seq: 1 });
+  await expect.poll(() => alice.of('response').map((f) => f.data)).toEqual(['balance for alice']);
+  expect(mallory.of('response')).toEqual([]);
+  alice.ws.terminate();
+  const back = await kit.connect(`${url}/?user=alice`);
+  expect(await hello(back, { session })).toMatchObject({ resumed: true, received: 1 });
+});

@@ -1,7 +1,7 @@
 // The Lua scripts of the Redis broker for sessions (see scripts.ts for what all scripts share). A session's hash
 // (keys.ts) holds its store generation (r), the generation of its latest attachment (g: the fencing token), the
-// node that attachment is on while attached (n), the processed client seq (p), the last server seq (s) and the
-// bytes of its outbox (b). A session of another store generation (a restored snapshot) is deleted on sight.
+// node that attachment is on while attached (n), the processed client seq (p), the last server seq (s), the
+// bytes of its outbox (b) and its owner (o). A session of another store generation (a restored snapshot) is deleted on sight.
 import { RUN, script } from './scripts.js';
 
 /** Whether the session exists in this store generation; a record from another one is deleted. */
@@ -15,15 +15,18 @@ end
 
 /**
  * KEYS: [session record, outbox of the session to resume,] record of a new session. ARGV: node, TTL ms, node
- * topic prefix, id of the session to resume. Resumes the session if it is valid — a new generation, held by
- * this node, and the node that held the attachment it replaces told so on its topic (`id\n!generation`):
- * {1, generation, processed, sent, outbox…}; else creates the new one: {0, 1}.
+ * topic prefix, id of the session to resume, owner. Resumes the session if it is valid and the owner's — a new
+ * generation, held by this node, and the node that held the attachment it replaces told so on its topic
+ * (`id\n!generation`): {1, generation, processed, sent, outbox…}; else creates the new one: {0, 1}, or {2, 1}
+ * when the session asked for is another owner's (left as it is: its owner may be using it).
  */
 export const ATTACH = script(
   'attach',
   `${RUN}${VALID}
 local run, node, ttl = store_run(), ARGV[1], ARGV[2]
-if #KEYS == 3 and valid(KEYS[1], KEYS[2], run) then
+local resume, foreign = #KEYS == 3 and valid(KEYS[1], KEYS[2], run), 0
+if resume and (redis.call('HGET', KEYS[1], 'o') or '') ~= ARGV[5] then resume, foreign = false, 2 end
+if resume then
   local h = redis.call('HMGET', KEYS[1], 'n', 'p', 's')
   local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
   redis.call('HSET', KEYS[1], 'n', node)
@@ -35,9 +38,9 @@ if #KEYS == 3 and valid(KEYS[1], KEYS[2], run) then
   for i = 1, #outbox do reply[i + 4] = outbox[i] end
   return reply
 end
-redis.call('HSET', KEYS[#KEYS], 'p', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node)
+redis.call('HSET', KEYS[#KEYS], 'p', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node, 'o', ARGV[5])
 redis.call('PEXPIRE', KEYS[#KEYS], ttl)
-return {0, 1}
+return {foreign, 1}
 `,
 );
 
