@@ -13,15 +13,20 @@ export const exceeds = (text: string, max: number): boolean =>
 /** Handlers as stored: payload and answer types are erased. */
 type AnyHandlers = ChannelHandlers<never, unknown, ChannelMap>;
 
-/** A thrown value as the client will see it: the error's message, and its code when that is a string. */
-export function toWireError(error: unknown): WireError {
-  const { message, code } = (error !== null && typeof error === 'object' ? error : {}) as Partial<WireError>;
-  return {
-    message:
-      typeof message === 'string' ? message : typeof error === 'string' ? error : 'The request failed.',
-    ...(typeof code === 'string' ? { code } : {}),
-  };
+/**
+ * A thrown value as the client may see it: a {@link PublicError}'s (or any `expose: true` error's) message, and
+ * its code when that is a string; undefined for anything else, which the client must not see.
+ */
+export function toWireError(error: unknown): WireError | undefined {
+  const { message, code, expose } = (error !== null && typeof error === 'object' ? error : {}) as Partial<
+    WireError & { expose: unknown }
+  >;
+  if (expose !== true || typeof message !== 'string') return undefined;
+  return { message, ...(typeof code === 'string' ? { code } : {}) };
 }
+
+/** What the client is told when a handler failed in a way it must not see. */
+const INTERNAL: WireError = { message: 'The server failed to answer the request.', code: 'ERR_INTERNAL' };
 
 /**
  * What the protocol means on the server: answers pings, hands subscriptions to {@link Subscriptions}, routes
@@ -35,6 +40,7 @@ export class Channels<Out extends ChannelMap> {
   readonly #work: Work;
   readonly #maxPendingRequests: number;
   readonly #maxResponseBytes: number;
+  readonly #maxChannelNameLength: number;
 
   /**
    * @param maxResponseBytes the largest response a client can be sent (`maxBufferedBytes`, its session's
@@ -44,13 +50,14 @@ export class Channels<Out extends ChannelMap> {
     events: ServerEmitter<ReliableSocketServerEvents<Out>>,
     subscriptions: Subscriptions<Out>,
     work: Work,
-    limits: { maxPendingRequests: number; maxResponseBytes: number },
+    limits: { maxPendingRequests: number; maxResponseBytes: number; maxChannelNameLength: number },
   ) {
     this.#events = events;
     this.#subscriptions = subscriptions;
     this.#work = work;
     this.#maxPendingRequests = limits.maxPendingRequests;
     this.#maxResponseBytes = limits.maxResponseBytes;
+    this.#maxChannelNameLength = limits.maxChannelNameLength;
   }
 
   /** Registers a channel's handlers; returns the function that removes them. */
@@ -86,11 +93,29 @@ export class Channels<Out extends ChannelMap> {
         this.#subscriptions.unsubscribe(client, frame.channel);
         return;
       case 'message':
-        this.#message(client, frame.channel, frame.data, info);
+        if (this.#nameFits(client, frame)) this.#message(client, frame.channel, frame.data, info);
         return;
       case 'request':
-        this.#request(client, frame.id, frame.channel, frame.data, info);
+        if (this.#nameFits(client, frame)) this.#request(client, frame.id, frame.channel, frame.data, info);
     }
+  }
+
+  /**
+   * Whether a message's or request's channel name is within `maxChannelNameLength` (subscriptions check their
+   * own). One that is not reaches no handler and counts as malformed; a request is answered with an error. The
+   * name is never repeated back: an answer must not cost more than the question.
+   */
+  #nameFits(client: Client<Out>, frame: Extract<ClientFrame, { type: 'message' | 'request' }>): boolean {
+    if (frame.channel.length <= this.#maxChannelNameLength) return true;
+    const message = `Channel names are limited to ${this.#maxChannelNameLength} characters on this server.`;
+    if (frame.type === 'request')
+      client.respond({
+        type: 'response',
+        id: frame.id,
+        error: { message, code: 'ERR_CHANNEL_NAME_TOO_LONG' },
+      });
+    client.malformed('', message);
+    return false;
   }
 
   #message(client: Client<Out>, channel: string, data: unknown, info: FrameInfo): void {
@@ -135,13 +160,15 @@ export class Channels<Out extends ChannelMap> {
       | undefined;
     let response: ServerFrame;
     if (!handler) {
-      const message = `No request handler for channel "${channel}" on this server.`;
+      const message = 'No request handler for this channel on this server.';
       response = { type: 'response', id, error: { message, code: 'ERR_NO_HANDLER' } };
     } else {
       try {
         response = { type: 'response', id, data: await handler(data, client, info) };
       } catch (error) {
-        response = { type: 'response', id, error: toWireError(error) };
+        const shown = toWireError(error);
+        if (!shown) this.#events.emit('error', new HandlerError(channel, client.id, error));
+        response = { type: 'response', id, error: shown ?? INTERNAL };
       }
     }
     let text: string;

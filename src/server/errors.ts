@@ -9,8 +9,10 @@
  * - `ERR_SUBSCRIBE_DENIED`: `canSubscribe` refused the subscription.
  * - `ERR_TOO_MANY_SUBSCRIPTIONS`: a subscription over `maxSubscriptions`.
  * - `ERR_CHANNEL_NAME_TOO_LONG`: a subscription to a channel name longer than `maxChannelNameLength`.
- * - `ERR_INTERNAL`: the handler's answer could not be encoded as JSON, or `canSubscribe` threw; the details go
- *   to the server's `error` event.
+ * - `ERR_INTERNAL`: a request handler threw something other than a {@link PublicError}, its answer could not
+ *   be encoded as JSON, or `canSubscribe` threw; the details go to the server's `error` event, never to the
+ *   client.
+ * - `ERR_RESPONSE_TOO_LARGE`: the handler's answer was larger than `maxBufferedBytes`.
  */
 export type WireErrorCode =
   | 'ERR_MALFORMED_FRAME'
@@ -19,7 +21,40 @@ export type WireErrorCode =
   | 'ERR_SUBSCRIBE_DENIED'
   | 'ERR_TOO_MANY_SUBSCRIPTIONS'
   | 'ERR_CHANNEL_NAME_TOO_LONG'
+  | 'ERR_RESPONSE_TOO_LARGE'
   | 'ERR_INTERNAL';
+
+/**
+ * What a request handler throws (or rejects with) to answer the client with an error it may see: its message and
+ * `code` go to the client as they are. Any other error is taken for a bug and is not shown to the client — a
+ * path, a stack or a library's message can tell an attacker about the server: the client gets `ERR_INTERNAL`,
+ * and the error goes to the server's `error` event ({@link HandlerError}). An error with `expose: true` (as the
+ * http-errors package makes its 4xx errors) counts as public too.
+ *
+ * @example
+ * ```ts
+ * server.handle('account', {
+ *   request: async ({ id }, client) => {
+ *     const account = await db.accounts.find(id);
+ *     if (account?.owner !== client.identity) throw new PublicError('No such account.', 'E_NO_ACCOUNT');
+ *     return account;
+ *   },
+ * });
+ * ```
+ */
+export class PublicError extends Error {
+  override name = 'PublicError';
+  /** Marks the error as meant for the client. */
+  readonly expose = true;
+
+  constructor(
+    message: string,
+    /** A stable code for the client to match on. @default none */
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Stable codes of the errors the server throws or emits. Match on `error.code`, not on messages: messages may

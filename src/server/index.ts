@@ -1,6 +1,15 @@
 // Entry point of `reliable-socket/server` (Node only): the companion server, on top of `ws`.
 export type { Position, WireError } from '../protocol.js';
-export type { Broker, HistoryLimits, Publication, Recovery, SessionRecord } from './broker.js';
+export type {
+  Attachment,
+  Broker,
+  HistoryLimits,
+  ProcessedOutcome,
+  Publication,
+  Recovery,
+  SessionLink,
+  SessionRecord,
+} from './broker.js';
 export {
   AuthorizeError,
   BrokerError,
@@ -9,11 +18,12 @@ export {
   HandlerExistsError,
   ListenError,
   ListenerError,
+  PublicError,
   ReliableSocketServerError,
   type ServerErrorCode,
   type WireErrorCode,
 } from './errors.js';
-export { MemoryBroker } from './memory-broker.js';
+export { MemoryBroker, type MemoryBrokerOptions } from './memory-broker.js';
 export type { HistoryOption, RateLimit, ReliableSocketServerOptions } from './options.js';
 export type { AllowedOrigins } from './origin.js';
 export { ReliableSocketServer } from './server.js';

@@ -99,6 +99,7 @@ export class ReliableSocketServer<
     this.#channels = new Channels(this.#events, this.#subscriptions, this.#work, {
       maxPendingRequests: this.#options.maxPendingRequests,
       maxResponseBytes: this.#options.maxBufferedBytes,
+      maxChannelNameLength: this.#options.maxChannelNameLength,
     });
     this.#http = server ?? createOwnServer();
     this.#handshakes = new Handshakes(this.#http, this.#options, {

@@ -4,7 +4,7 @@
 // payloads are reported instead of delivered.
 import type { Page } from '@playwright/test';
 import type { Channel } from '../../src/index.js';
-import { ReliableSocketServer } from '../../src/server/index.js';
+import { PublicError, ReliableSocketServer } from '../../src/server/index.js';
 import { expect, openLibrary, test } from '../fixture/test.js';
 import { SocketProbe } from './socket-probe.js';
 
@@ -72,7 +72,7 @@ const withCompanion = test.extend<{
     server.handle('slow', { request: () => new Promise<null>(() => {}) });
     server.handle('fail', {
       request: () => {
-        throw Object.assign(new Error('not today'), { code: 'E_NOT_TODAY' });
+        throw new PublicError('not today', 'E_NOT_TODAY');
       },
     });
     await use(server);

@@ -1,3 +1,4 @@
+import { type HandlerError, PublicError } from '../../src/server/errors.js';
 import {
   MemoryBroker,
   type Publication,
@@ -124,7 +125,7 @@ test.describe('the protocol', () => {
     server.handle('async', { request: async (data, client) => `${data} from ${client.id}` });
     server.handle('throws', {
       request: () => {
-        throw Object.assign(new Error('no such user'), { code: 'E_NO_USER' });
+        throw new PublicError('no such user', 'E_NO_USER');
       },
     });
     server.handle('rejects', {
@@ -159,24 +160,67 @@ test.describe('the protocol', () => {
       id: 3,
       error: { message: 'no such user', code: 'E_NO_USER' },
     });
-    // A code that is not a string is not sent.
+    // Anything but a PublicError is not shown to the client (a path, a library's message…): ERR_INTERNAL, and
+    // the error goes to the server's `error` event.
+    const internal = { message: 'The server failed to answer the request.', code: 'ERR_INTERNAL' };
     expect(await peer.frame({ type: 'response', id: 4 })).toEqual({
       type: 'response',
       id: 4,
-      error: { message: 'nope' },
+      error: internal,
     });
     expect(await peer.frame({ type: 'response', id: 5 })).toEqual({
       type: 'response',
       id: 5,
-      error: { message: 'plain string' },
+      error: internal,
     });
     expect(await peer.frame({ type: 'response', id: 6 })).toEqual({
       type: 'response',
       id: 6,
-      error: { message: 'No request handler for channel "missing" on this server.', code: 'ERR_NO_HANDLER' },
+      error: { message: 'No request handler for this channel on this server.', code: 'ERR_NO_HANDLER' },
     });
-    // Errors of request handlers go to the client, not to the server's `error` event.
-    expect(named('error')).toEqual([]);
+    const reported = named('error').map(([error]) => `${error.code} ${(error as HandlerError).channel}`);
+    expect(reported.sort()).toEqual(['ERR_HANDLER rejects', 'ERR_HANDLER string']);
+  });
+
+  test('an error marked expose (http-errors) is shown; an ENOENT with a path is not', async ({ kit }) => {
+    const { server, url } = await kit.serve();
+    server.handle('http', {
+      request: () => Promise.reject(Object.assign(new Error('Not found'), { expose: true, code: 'E404' })),
+    });
+    server.handle('fs', {
+      request: () =>
+        Promise.reject(
+          Object.assign(new Error("ENOENT: no such file or directory, open '/srv/app/x'"), {
+            code: 'ENOENT',
+          }),
+        ),
+    });
+    const peer = await kit.connect(url);
+    peer.send({ type: 'request', id: 1, channel: 'http' });
+    peer.send({ type: 'request', id: 2, channel: 'fs' });
+    expect((await peer.frame({ type: 'response', id: 1 })).error).toEqual({
+      message: 'Not found',
+      code: 'E404',
+    });
+    expect(JSON.stringify(await peer.frame({ type: 'response', id: 2 }))).not.toContain('/srv/app');
+  });
+
+  test('a request or message on a channel name over maxChannelNameLength reaches no handler, and the name is not repeated back', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve({ maxChannelNameLength: 16 });
+    let runs = 0;
+    const long = 'c'.repeat(10_000);
+    server.handle(long, { request: () => runs++, message: () => void runs++ });
+    const peer = await kit.connect(url);
+    peer.send({ type: 'request', id: 1, channel: long });
+    peer.send({ type: 'message', channel: long, data: 1 });
+    const response = await peer.frame({ type: 'response', id: 1 });
+    expect(response.error).toMatchObject({ code: 'ERR_CHANNEL_NAME_TOO_LONG' });
+    await peer.barrier();
+    expect(runs).toBe(0);
+    expect(peer.of('error')).toHaveLength(2);
+    expect(JSON.stringify(peer.frames).length).toBeLessThan(2000);
   });
 
   test('an answer that is not JSON gets ERR_INTERNAL, and the details go to `error`', async ({ kit }) => {
