@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { AuthorizeError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
-import { originAllowed } from './origin.js';
+import { hostAllowed, originAllowed } from './origin.js';
 
 /**
  * How an upgrade request is refused: 401/403 by `authorize`, 403 for a foreign origin, 500 when a hook failed,
@@ -58,13 +58,17 @@ function verdictOf(answer: unknown): Verdict {
  * handed a function that ends the wait at once (the verdict is then moot). Never rejects.
  */
 export async function check(
-  options: Pick<ResolvedServerOptions, 'allowedOrigins' | 'authorize' | 'authorizeTimeoutMs'>,
+  options: Pick<
+    ResolvedServerOptions,
+    'allowedHosts' | 'allowedOrigins' | 'authorize' | 'authorizeTimeoutMs'
+  >,
   request: IncomingMessage,
   failed: (error: AuthorizeError) => void,
   onCancel: (cancel: () => void) => void,
 ): Promise<Verdict> {
   try {
-    if (!originAllowed(request, options.allowedOrigins)) return { accepted: false, status: 403 };
+    if (!hostAllowed(request, options.allowedHosts) || !originAllowed(request, options.allowedOrigins))
+      return { accepted: false, status: 403 };
   } catch (error) {
     failed(new AuthorizeError(error, 'allowedOrigins'));
     return { accepted: false, status: 500 };

@@ -3,7 +3,7 @@ import type https from 'node:https';
 import { type Check, fail, fn, group, num, optional, orInfinity, text } from '../check.js';
 import { MAX_TIMER_MS } from '../timer.js';
 import type { Broker, HistoryLimits } from './broker.js';
-import { type AllowedOrigins, isOrigin } from './origin.js';
+import { type AllowedHosts, type AllowedOrigins, isOrigin } from './origin.js';
 import type { AuthorizeResult, ChannelMap, ServerClient } from './types.js';
 
 /** How many frames a client may send: a token bucket. */
@@ -62,6 +62,15 @@ export interface ReliableSocketServerOptions<
    * @default [] (same origin only)
    */
   allowedOrigins?: AllowedOrigins | undefined;
+  /**
+   * Host names a handshake's `Host` header may name (without the port), or a function that decides; others are
+   * refused with 403. By default a connection that arrived on a loopback address (a server on 127.0.0.1, the
+   * default `host`) must name `localhost`, `127.0.0.1` or `[::1]` — otherwise any website could reach it by
+   * pointing a DNS name of its own at 127.0.0.1 (DNS rebinding) — and other connections may name any host.
+   * Set it to your public host names when you serve behind a proxy on loopback.
+   * @default loopback names for loopback connections, any host otherwise
+   */
+  allowedHosts?: AllowedHosts | undefined;
   /**
    * Decides whether an upgrade request may connect, before the handshake completes: `true` accepts,
    * `{ data }` accepts and attaches `data` to the client (`client.data`: who the user is, for handlers and
@@ -206,6 +215,7 @@ export interface ResolvedServerOptions {
   server: http.Server | undefined;
   path: string | undefined;
   allowedOrigins: AllowedOrigins;
+  allowedHosts: AllowedHosts | undefined;
   authorize: ((request: http.IncomingMessage) => unknown) | undefined;
   authorizeTimeoutMs: number;
   canSubscribe: ((client: never, channel: string) => unknown) | undefined;
@@ -260,6 +270,21 @@ const origins: Check<AllowedOrigins> = (value, path) => {
   return list as string[];
 };
 
+const hosts: Check<AllowedHosts | undefined> = (value, path) => {
+  if (value === undefined || typeof value === 'function') return value as AllowedHosts | undefined;
+  if (!Array.isArray(value)) fail(TypeError, path, 'an array of host names or a function', value);
+  (value as unknown[]).forEach((host, index) => {
+    if (typeof host !== 'string' || host === '' || host.includes(':') !== host.startsWith('['))
+      fail(
+        TypeError,
+        `${path}[${index}]`,
+        'a host name without a port, such as "app.example.com" or "[::1]"',
+        host,
+      );
+  });
+  return [...(value as string[])].map((host) => host.toLowerCase());
+};
+
 const limits = (value: unknown, path: string): HistoryLimits | false =>
   value === false
     ? false
@@ -311,6 +336,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     host: optional(text),
     path: optional(pathname),
     allowedOrigins: origins,
+    allowedHosts: hosts,
     authorize: fn(),
     authorizeTimeoutMs: orInfinity(num(5000, 1, MAX_TIMER_MS, true)),
     canSubscribe: fn(),

@@ -30,6 +30,46 @@ test.describe('origins', () => {
     expect(named('connection')).toHaveLength(3);
   });
 
+  test('DNS rebinding: a loopback server answers only loopback host names; allowedHosts names others', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    const port = server.port!;
+    const origin = `http://rebind.evil.example:${port}`;
+    // The attacker's page is same-origin with itself: only the Host header gives it away.
+    expect(await handshakeStatus(url, { origin, headers: { host: `rebind.evil.example:${port}` } })).toBe(
+      403,
+    );
+    expect(await handshakeStatus(url, { headers: { host: `rebind.evil.example:${port}` } })).toBe(403);
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`])
+      expect(await handshakeStatus(url, { headers: { host } }), host).toBe(101);
+    const named = await kit.serve({ allowedHosts: ['app.example.com'] });
+    expect(await handshakeStatus(named.url, { headers: { host: 'app.example.com' } })).toBe(101);
+    expect(await handshakeStatus(named.url, { headers: { host: `127.0.0.1:${named.server.port}` } })).toBe(
+      403,
+    );
+    expect(() => new ReliableSocketServer({ port: 0, allowedHosts: ['app.example.com:443'] })).toThrow(
+      /allowedHosts\[0\]/,
+    );
+  });
+
+  test('the scheme is compared where the request tells it: an http page is not the origin of an https server', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    const port = server.port!;
+    const forwarded = (proto: string) => ({ 'x-forwarded-proto': proto });
+    expect(
+      await handshakeStatus(url, { origin: `http://127.0.0.1:${port}`, headers: forwarded('https') }),
+    ).toBe(403);
+    expect(
+      await handshakeStatus(url, { origin: `https://127.0.0.1:${port}`, headers: forwarded('https') }),
+    ).toBe(101);
+    expect(
+      await handshakeStatus(url, { origin: `https://127.0.0.1:${port}`, headers: forwarded('http') }),
+    ).toBe(403);
+  });
+
   test('a page on another origin reaches no handler', async ({ kit }) => {
     const seen: unknown[] = [];
     const { server, url } = await kit.serve({ authorize: () => seen.push('authorize') > 0 });
