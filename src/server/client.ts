@@ -239,6 +239,15 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     return this.sendText(encode(frame));
   }
 
+  /**
+   * Stops (`true`) or resumes reading the client's frames while its session is being attached: what it sends
+   * meanwhile waits in its TCP connection, not in the server's memory.
+   */
+  holdReading(hold: boolean): void {
+    if (hold) this.#flow.attaching();
+    else this.#flow.attached();
+  }
+
   /** Records a subscription (the server's index is the host's); false when it was already there. */
   subscribed(channel: string): boolean {
     return this.#subscriptions.size !== this.#subscriptions.add(channel).size;

@@ -2,8 +2,11 @@ import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { TokenBucket } from './token-bucket.js';
 
-/** Why the server is not reading a client: it is over its frame budget, or too much waits to be sent to it. */
-type PauseReason = 'rate' | 'buffer';
+/**
+ * Why the server is not reading a client: it is over its frame budget, too much waits to be sent to it, or its
+ * session is being attached (what it sends meanwhile could only pile up in memory).
+ */
+type PauseReason = 'rate' | 'buffer' | 'attach';
 
 /**
  * Flow control of one client, on reading: the server stops reading a client's frames while it is over its
@@ -48,6 +51,16 @@ export class Flow {
     if (this.#ws.bufferedAmount <= this.#highWater || this.#paused.has('buffer')) return;
     this.#pause('buffer');
     this.#socket.once('drain', this.#drained);
+  }
+
+  /** Stops reading while the client's session is being attached; {@link attached} reads again. */
+  attaching(): void {
+    if (this.#highWater !== Infinity) this.#pause('attach');
+  }
+
+  /** The session is attached (or failed): reading goes on, unless another reason holds it. */
+  attached(): void {
+    this.#resume('attach');
   }
 
   /**

@@ -193,6 +193,13 @@ export interface ReliableSocketServerOptions<
    * @default 120000
    */
   sessionTtlMs?: number | undefined;
+  /**
+   * How long the broker may take to attach a client's session (protocol v2), in milliseconds. Meanwhile the
+   * server reads nothing from the client; past it, the client is closed with 1011 (`session unavailable`) and
+   * comes back with backoff — a store that is slow or down costs the server nothing per client.
+   * @default 10000
+   */
+  attachTimeoutMs?: number | undefined;
 }
 
 /** Bounds of a channel's history (see {@link ReliableSocketServerOptions.history}); each field has its default. */
@@ -234,6 +241,7 @@ export interface ResolvedServerOptions {
   /** The history bounds of a channel, checked; `false` for none. */
   history: (channel: string) => HistoryLimits | false;
   sessionTtlMs: number;
+  attachTimeoutMs: number;
 }
 
 /** The options as checked, before the rules that involve two of them. */
@@ -355,6 +363,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     broker: isBroker,
     history,
     sessionTtlMs: num(120_000, 0, MAX_TIMER_MS, true),
+    attachTimeoutMs: num(10_000, 1, MAX_TIMER_MS, true),
   });
   if ((o.server === undefined) === (o.port === undefined)) {
     throw new TypeError(

@@ -240,7 +240,7 @@ export class ReliableSocketServer<
       sessionTtlMs: ttlMs,
       maxPendingRequests: maxRequests,
     } = this.#options;
-    const limits = { maxBytes, ttlMs, maxRequests };
+    const limits = { maxBytes, ttlMs, maxRequests, attachTimeoutMs: this.#options.attachTimeoutMs };
     const host = {
       sendText: (text: string, bytes?: number) => client.sendText(text, bytes),
       handle: (frame: ClientFrame, redelivered: boolean) =>
@@ -259,6 +259,7 @@ export class ReliableSocketServer<
       resync: () => client.close(1011, 'resync'),
       // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
       unavailable: () => client.close(1011, 'session unavailable'),
+      holdReading: (hold: boolean) => client.holdReading(hold),
     };
     const owner = this.#options.sessionOwner(client as never);
     return new Session(this.#broker, host, limits, hello, owner);

@@ -27,8 +27,13 @@ export interface SessionHost {
    * so the connection closes (1011) and the client re-sends from what the session acknowledged.
    */
   resync(): void;
-  /** The broker could not attach the session (it failed): the client must try again later. */
+  /**
+   * The broker could not attach the session (it failed, or took longer than the attach deadline): the client
+   * must try again later.
+   */
   unavailable(): void;
+  /** Stops (`true`) or resumes reading the client while the session is being attached. */
+  holdReading(hold: boolean): void;
 }
 
 /** What bounds a session, and what `welcome` announces. */
@@ -39,6 +44,8 @@ export interface SessionLimits {
   ttlMs: number;
   /** Requests a client may have in flight (`maxPendingRequests`), announced in `welcome` so it paces them. */
   maxRequests: number;
+  /** How long attaching may take (`attachTimeoutMs`) before the client is told to come back (1011). */
+  attachTimeoutMs: number;
 }
 
 type Hello = Extract<ClientFrame, { type: 'hello' }>;
@@ -95,10 +102,16 @@ export class Session {
       superseded: () => this.#stop(host.superseded),
       ttlMs: limits.ttlMs,
     };
+    // Nothing is read from the client until its session is attached: a store that is slow or down must not
+    // make the server keep what the client sends meanwhile.
+    host.holdReading(true);
+    const deadline = setTimeout(() => this.#abandon(), limits.attachTimeoutMs);
     this.#attached = this.#attach(hello);
     // Registered first: it runs before the sends queued behind the attachment, which keep their order.
     void this.#attached.then(() => {
+      clearTimeout(deadline);
       this.#ready = true;
+      host.holdReading(false);
     });
   }
 
@@ -234,16 +247,19 @@ export class Session {
       for (const frame of this.#inbound.splice(0)) this.receive(frame);
       return record.id;
     } catch (error) {
-      // Without a session nothing can be handled or kept: what waited is let go, and the client comes back.
       this.#failed(error);
-      if (this.#state === 'attaching') {
-        this.#state = 'ended';
-        this.#inbound.length = 0;
-        this.#outbound.length = 0;
-        this.host.unavailable();
-      }
+      this.#abandon();
       return undefined;
     }
+  }
+
+  /** Without a session nothing can be handled or kept: what waited is let go, and the client comes back later. */
+  #abandon(): void {
+    if (this.#state !== 'attaching') return;
+    this.#state = 'ended';
+    this.#inbound.length = 0;
+    this.#outbound.length = 0;
+    this.host.unavailable();
   }
 
   /** A frame the broker numbered for this session (from this node or another). */

@@ -254,3 +254,19 @@ test("a session belongs to its owner: another user's hello naming it gets a new 
   const back = await kit.connect(`${url}/?user=alice`);
   expect(await hello(back, { session })).toMatchObject({ resumed: true, received: 1 });
 });
+
+test('while a session is being attached the server reads nothing from the client, and gives up after attachTimeoutMs', async ({
+  kit,
+}) => {
+  const broker = new MemoryBroker();
+  const { url } = await kit.serve({ broker: slowed(broker, { attach: () => 3000 }), attachTimeoutMs: 1500 });
+  const peer = await kit.connect(url);
+  const before = heapUsed();
+  peer.send({ type: 'hello', v: 2, received: 0 });
+  const chunk = 'z'.repeat(900 * 1024);
+  for (let seq = 1; seq <= 60; seq++) peer.send({ type: 'message', channel: 'in', data: chunk, seq }); // 54 MB
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(heapUsed() - before).toBeLessThan(16 * 1024 * 1024);
+  expect(await peer.closed).toEqual({ code: 1011, reason: 'session unavailable' });
+  await broker.close();
+});
