@@ -20,6 +20,11 @@ export class KeyedQueue {
     return this.#tails.size;
   }
 
+  /** The keys with a step running or waiting. */
+  keys(): IterableIterator<string> {
+    return this.#tails.keys();
+  }
+
   /** Whether `key` has a step running or waiting. */
   has(key: string): boolean {
     return this.#tails.has(key);

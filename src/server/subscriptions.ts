@@ -46,7 +46,7 @@ export class Subscriptions<Out extends ChannelMap> {
       return;
     }
     const known = client.subscriptions.has(channel) || client.steps.has(channel);
-    if (!known && client.subscriptions.size + client.steps.busy >= maxSubscriptions) {
+    if (!known && held(client) >= maxSubscriptions) {
       const message = `A client may subscribe to ${maxSubscriptions} channels at once on this server.`;
       this.#reply(client, channel, refusal('ERR_TOO_MANY_SUBSCRIPTIONS', message));
       return;
@@ -175,4 +175,14 @@ export class Subscriptions<Out extends ChannelMap> {
   #reply(client: Client<Out>, channel: string, error?: WireError): void {
     client.sendFrame(error ? { type: 'subscribed', channel, error } : { type: 'subscribed', channel });
   }
+}
+
+/**
+ * The channels a client holds or is being decided about, each once: a channel still replaying its history is
+ * both subscribed and busy, and must not count twice.
+ */
+function held(client: Client<ChannelMap>): number {
+  let busy = 0;
+  for (const channel of client.steps.keys()) if (!client.subscriptions.has(channel)) busy++;
+  return client.subscriptions.size + busy;
 }

@@ -270,3 +270,16 @@ test('while a session is being attached the server reads nothing from the client
   expect(await peer.closed).toEqual({ code: 1011, reason: 'session unavailable' });
   await broker.close();
 });
+
+test('a burst of resubscriptions up to maxSubscriptions is accepted: a channel being recovered counts once', async ({
+  kit,
+}) => {
+  const { server, url } = await kit.serve({ maxSubscriptions: 100 });
+  for (let n = 0; n < 100; n++) await server.publish(`c${n}`, n);
+  const peer = await kit.connect(url);
+  await hello(peer);
+  for (let n = 0; n < 100; n++)
+    peer.send({ type: 'subscribe', channel: `c${n}`, seq: n + 1, since: { offset: 0, epoch: 'x' } });
+  await expect.poll(() => peer.of('subscribed').length).toBe(100);
+  expect(peer.of('subscribed').filter((f) => f.error)).toEqual([]);
+});
