@@ -20,6 +20,20 @@ import type { Outcome, Validator } from './validator.js';
 type Confirmation = { resolve(): void; reject(error: unknown): void };
 
 /**
+ * What the channel layer needs of its socket beyond {@link LayerHost}: to drop a connection that is out of step
+ * with the session, to hand a held frame to the raw `message` event, and the connect timeout.
+ * @internal
+ */
+export interface HubHost extends LayerHost {
+  /** Ends the current connection as lost (the socket reconnects with backoff), saying why. */
+  resync(reason: string): void;
+  /** Emits a frame that is not the layer's as a raw `message` event (one held while greeting). */
+  message(data: IncomingData): void;
+  /** `connectTimeoutMs`: how long a server has to answer `hello`. */
+  readonly connectTimeoutMs: number;
+}
+
+/**
  * The channel layer of one socket: routing of inbound envelopes to the views ({@link Subscriptions}),
  * (re-)subscription on every new connection, the requests waiting for responses — and, with protocol v2
  * ({@link Delivery}), sessions, acknowledgements and resends.
@@ -32,15 +46,17 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   readonly #confirmations = new Map<SequencedFrame, Confirmation>();
   /** The new connection while `onOpen` runs: v1 requests go out on it at once (onOpen may await them). */
   #opening: DirectSend | undefined;
+  /** The connection, once the socket has flushed to it (or, attached once open, at once). */
+  #connected: DirectSend | undefined;
   #fellBack = false;
   /** The server welcomed a connection with a new session after a lost one: views hear of it once open. */
   #lostSession = false;
   /** Requests sent over v1, as encoded: what the socket's queue holds, to find them there again. */
   readonly #v1Texts = new WeakMap<SequencedFrame, string>();
 
-  readonly #socket: LayerHost;
+  readonly #socket: HubHost;
 
-  constructor(socket: LayerHost, delivery: boolean) {
+  constructor(socket: HubHost, delivery: boolean) {
     this.#socket = socket;
     this.#requests = new Requests({
       send: (frame) => this.#send(frame),
@@ -54,7 +70,9 @@ export class ChannelHub implements ChannelHost, FrameLayer {
         if (text !== undefined) socket.withdraw(text);
       },
     });
-    this.#delivery = delivery ? new Delivery(socket.queue, this.#deliveryHost) : undefined;
+    this.#delivery = delivery
+      ? new Delivery(socket.queue, this.#deliveryHost, socket.connectTimeoutMs)
+      : undefined;
   }
 
   /** Frames the server has not acknowledged yet (v2). */
@@ -122,9 +140,10 @@ export class ChannelHub implements ChannelHost, FrameLayer {
   /** Takes the frames that belong to channels; false for anything else, which goes to the raw `message` event. */
   receive(data: IncomingData): boolean {
     const frame = decodeServerFrame(data);
-    if ((this.#delivery?.receive(frame) ?? 'new') !== 'new') return true;
+    if ((this.#delivery?.receive(frame, data) ?? 'new') !== 'new') return true;
     switch (frame?.type) {
       case 'response':
+        this.#delivery?.answered(frame.id);
         // A late answer to a request that gave up is dropped in v2 (it was acknowledged all the same).
         return this.#requests.respond(frame) || frame.seq !== undefined;
       case 'subscribed':
@@ -152,17 +171,24 @@ export class ChannelHub implements ChannelHost, FrameLayer {
    */
   connected(send: DirectSend): void {
     this.#opening = undefined;
+    this.#connected = send;
     if (this.#delivery?.active) {
       if (this.#lostSession) this.#subscriptions.gap(undefined, 'session');
       this.#lostSession = false;
       return;
     }
+    this.#subscribeAll(send);
+  }
+
+  /** Over v1: subscribes to every channel still wanted, on `send`. */
+  #subscribeAll(send: DirectSend): void {
     for (const { channel, since } of this.#subscriptions.wanted())
       this.#send(this.#subscribeFrame(channel, since), send);
   }
 
   lost(): void {
     this.#opening = undefined;
+    this.#connected = undefined;
     // Over v1, a request that went out is lost with its connection; over v2 its answer comes on the next one.
     if (!this.#delivery?.active) this.#requests.lost();
     this.#delivery?.lost();
@@ -170,6 +196,7 @@ export class ChannelHub implements ChannelHost, FrameLayer {
 
   closed(): void {
     this.#opening = undefined;
+    this.#connected = undefined;
     this.#delivery?.closed();
     this.#requests.closed();
   }
@@ -232,14 +259,24 @@ export class ChannelHub implements ChannelHost, FrameLayer {
       return this.#subscriptions.wanted().map(({ channel, since }) => this.#subscribeFrame(channel, since));
     },
     fellBack: (frames, error) => {
-      if (!this.#fellBack) this.#socket.report(error);
-      this.#fellBack = true;
+      // A connection the socket has flushed to already (the layer joined it once open) subscribes now, first.
+      if (this.#connected) this.#subscribeAll(this.#connected);
       for (const frame of frames) {
         this.#settle(frame, error);
-        // Subscriptions are asked for afresh on the connection, by connected().
+        // Subscriptions are asked for afresh on the connection, by connected() (or just above).
         if (frame.type !== 'subscribe' && frame.type !== 'unsubscribe') this.#send(frame);
       }
+      // Told last: a listener may close the socket.
+      if (this.#fellBack) return;
+      this.#fellBack = true;
+      this.#socket.report(error);
     },
+    replay: (data) => {
+      // Held while greeting: handled now as if just arrived — and, like the socket, not once it is closing.
+      if (this.#socket.state === 'closing' || this.#socket.state === 'closed') return;
+      if (!this.receive(data)) this.#socket.message(data);
+    },
+    resync: (reason) => this.#socket.resync(reason),
   };
 
   /** Settles a `sendConfirmed()` waiting for `frame`, if any: confirmed, or failed with `error`. */

@@ -16,7 +16,14 @@ export type ReliableSocketErrorCode =
   | 'ERR_CONNECTION_LOST'
   | 'ERR_INVALID_PAYLOAD'
   | 'ERR_PROTOCOL_FALLBACK'
-  | 'ERR_SUBSCRIBE_DENIED';
+  | 'ERR_SUBSCRIBE_DENIED'
+  | 'ERR_UNREACHABLE';
+
+/**
+ * Where every error code is explained: the production build's messages, which leave the explanation out,
+ * point there.
+ */
+export const ERROR_DOCS = 'https://github.com/reliable-socket/reliable-socket/blob/main/docs/error-codes.md';
 
 /**
  * Base class of every error this library throws, rejects with or emits.
@@ -33,7 +40,9 @@ export class ReliableSocketError extends Error {
 
   /**
    * @param message What happened and how to fix it; `false` for the code alone. Subclasses pass `DEV && '…'`:
-   *   the production build's messages are their codes, unless they carry what the server or a validator said.
+   *   the production build's messages are their codes and where the codes are explained
+   *   (`ERR_REQUEST_TIMEOUT, see https://…/docs/error-codes.md`), unless they carry what the server or a
+   *   validator said.
    */
   constructor(
     /** Stable, machine-readable code. */
@@ -41,7 +50,7 @@ export class ReliableSocketError extends Error {
     message: string | false,
     options?: ErrorOptions,
   ) {
-    super(message || code, options);
+    super(message || `${code}, see ${ERROR_DOCS}`, options);
   }
 }
 
@@ -197,5 +206,28 @@ export class SubscribeDeniedError extends ReliableSocketError {
     readonly remoteCode: string | undefined,
   ) {
     super('ERR_SUBSCRIBE_DENIED', message);
+  }
+}
+
+/**
+ * Emitted as `error` (once per life of the socket) when its first attempts have all failed and none has opened:
+ * something is likely wrong with the setup rather than the network. The browser does not say why a handshake
+ * failed (every failure is close 1006), so the message lists the usual causes; the socket keeps retrying.
+ * docs/troubleshooting.md has one entry per cause.
+ */
+export class UnreachableError extends ReliableSocketError {
+  override name = 'UnreachableError';
+
+  constructor(
+    /** The URL of the last attempt. */
+    readonly url: string,
+    /** Failed attempts so far. */
+    readonly attempts: number,
+  ) {
+    super(
+      'ERR_UNREACHABLE',
+      DEV &&
+        `No connection to ${url || 'the URL'} after ${attempts} attempts, and none has opened yet. The browser does not say why a handshake failed (each is a close with code 1006); the usual causes: the server is down or not listening there (host, port; a server bound to 127.0.0.1 is not reachable from other machines), the host name does not resolve, the path is wrong (404), the server refused the user (401 or 403: authorize), or this page's origin is not allowed (403: allowedOrigins; a dev server on another port is another origin). The devtools Network tab shows the handshake's status. Still retrying. See https://github.com/reliable-socket/reliable-socket/blob/main/docs/troubleshooting.md`,
+    );
   }
 }

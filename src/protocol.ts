@@ -41,7 +41,16 @@ export type GapReason = 'trimmed' | 'epoch' | 'no-history' | 'session' | 'missed
 /** Frames a server sends. Any may carry `ack`: the client frames processed so far (v2). */
 export type ServerFrame = (
   | { type: 'pong'; id?: number }
-  | { type: 'welcome'; v: 2; session: string; resumed: boolean; received: number }
+  // `limits.requests`: how many requests the server handles at once for this client (its `maxPendingRequests`);
+  // the client keeps at most that many written and unanswered (absent: no limit announced, no pacing).
+  | {
+      type: 'welcome';
+      v: 2;
+      session: string;
+      resumed: boolean;
+      received: number;
+      limits?: { requests?: number };
+    }
   | { type: 'ack'; seq?: number }
   | { type: 'message'; channel: string; data: unknown; seq?: number; offset?: number; epoch?: string }
   // A publication this client is the `except` of: its position moves past it, without the data (v2).
@@ -139,9 +148,12 @@ function decodeServerBody(frame: Record<string, unknown>): ServerFrame | undefin
         : undefined;
     case 'welcome': {
       const { v, session, resumed, received } = frame;
-      return v === 2 && isString(session) && typeof resumed === 'boolean' && isCount(received)
-        ? { type, v, session, resumed, received }
-        : undefined;
+      if (v !== 2 || !isString(session) || typeof resumed !== 'boolean' || !isCount(received))
+        return undefined;
+      // A limit the client cannot pace by (0, Infinity encoded as null, nonsense) is no limit.
+      const requests = (frame.limits as { requests?: unknown } | undefined)?.requests;
+      const limits = isId(requests) && requests >= 1 ? { limits: { requests } } : {};
+      return { type, v, session, resumed, received, ...limits };
     }
     case 'ack':
       return isCount(seq) ? { type, ack: seq } : undefined;

@@ -10,6 +10,7 @@ import {
   type ReliableSocketError,
   RetriesExhaustedError,
   SocketClosedError,
+  UnreachableError,
   UrlError,
 } from './errors.js';
 import type { CloseDetails, DropReason, IncomingData, OutgoingData, ReliableSocketEvents } from './events.js';
@@ -17,7 +18,7 @@ import type { FrameLayer, LayerHost } from './frame-layer.js';
 import { log } from './logger.js';
 import type { CoreOptions, UrlProvider } from './options.js';
 import { type ResolvedOptions, resolveOptions, resolveUrl } from './resolve-options.js';
-import { Retries } from './retries.js';
+import { Retries, UNREACHABLE_AFTER } from './retries.js';
 import { byteLength, type Queued, queued, type SendResult } from './send-queue.js';
 import { checkTransition, type SocketState } from './state.js';
 import { Timer } from './timer.js';
@@ -255,10 +256,20 @@ export class ReliableSocketCore {
   }
 
   /**
-   * Layers a protocol on the frames (channels, in {@link ReliableSocket}); called once.
+   * Layers a protocol on the frames (channels, in {@link ReliableSocket}); called once. Beyond {@link LayerHost},
+   * the layer may drop a connection that is out of step with it (`resync`: lost, then reconnected with backoff),
+   * emit a frame it held as a raw `message`, and read `connectTimeoutMs`.
    * @internal
    */
-  protected attach(layer: (host: LayerHost) => FrameLayer): void {
+  protected attach(
+    layer: (
+      host: LayerHost & {
+        resync(reason: string): void;
+        message(data: IncomingData): void;
+        readonly connectTimeoutMs: number;
+      },
+    ) => FrameLayer,
+  ): void {
     const socket = this;
     const attached = layer({
       send: (frame) => this.send(frame),
@@ -269,16 +280,30 @@ export class ReliableSocketCore {
         this.#reportDrops();
       },
       report: (error) => this.#emit('error', error),
+      resync: (reason) => {
+        const connection = this.#connection;
+        if (!connection || (this.#state !== 'connecting' && this.#state !== 'open')) return;
+        connection.abandon(reason);
+        this.#ended(connection, { code: 1006, reason, wasClean: false });
+      },
+      message: (data) => {
+        if (this.#state !== 'closing' && this.#state !== 'closed') this.#emit('message', data);
+      },
       queue: this.#options.queue,
+      connectTimeoutMs: this.#options.connectTimeoutMs,
       get state() {
         return socket.#state;
       },
     });
     this.#layer = attached;
-    // Attached inside onOpen (the first channel() call is there): the layer joins the connection's onOpen phase.
     const connection = this.#connection;
-    if (this.#state === 'connecting' && connection?.isOpen)
-      attached.opening((frame) => connection.send(frame));
+    if (!connection?.isOpen || (this.#state !== 'connecting' && this.#state !== 'open')) return;
+    const send = (frame: string): boolean => connection.send(frame);
+    // Attached inside onOpen (the first channel() call is there): the layer joins the connection's onOpen phase.
+    attached.opening(send);
+    // Attached once open (a channel opened after `open`): the queue was flushed already, so the layer is told
+    // so at once; its own frames wait for its handshake on this connection (ReliableSocket: `welcome`).
+    if (this.#state === 'open') attached.connected(send);
   }
 
   #emit<E extends keyof ReliableSocketEvents>(event: E, ...args: ReliableSocketEvents[E]): void {
@@ -457,7 +482,13 @@ export class ReliableSocketCore {
     }
     const announce = this.#moveTo('reconnecting', details.reason || `closed with code ${details.code}`);
     const step = this.#step;
-    if (!announce(...(error ? [['error', error] as Announced] : []))) return;
+    // After the first attempts all failed, one error that lists the likely causes (src/retries.ts).
+    const unreachable = this.#retries.unreachable()
+      ? new UnreachableError(this.#url, UNREACHABLE_AFTER)
+      : undefined;
+    const errors: Announced[] = [];
+    for (const e of [error, unreachable]) if (e) errors.push(['error', e]);
+    if (!announce(...errors)) return;
     const next = this.#retries.schedule(details);
     if (step !== this.#step) return; // a hook called close() or reconnect()
     if (next === 'final') {

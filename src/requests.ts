@@ -33,15 +33,20 @@ export interface RequestsHost {
   send(frame: RequestFrame): SendResult;
   /** Whether a frame is still waiting to go out. */
   queued(frame: RequestFrame): boolean;
-  /** Takes a frame back, wherever it waits (queue, resend buffer): it must never (again) go out. */
+  /**
+   * Takes a frame back, wherever it waits (queue, resend buffer), if it never went out; over v2 one already
+   * written stays for its seq (only the app has given up on it).
+   */
   withdraw(frame: RequestFrame): void;
 }
 
 /**
- * Requests waiting for their response. Each owns a timeout timer, cleared however it settles. Whether a
+ * Requests waiting for their response. Each owns a timeout timer, cleared however it settles. Over v1, whether a
  * request's frame has left the queue decides what a connection loss does to it: gone out → rejected (its
  * response cannot come on another connection); still queued → kept, it goes out on the next one. A request
  * that settles while still queued (timeout, abort) takes its frame out of the queue: the server never sees it.
+ * Over v2 the resend buffer decides: a frame never written is taken out; one written keeps its seq (the server
+ * may handle it; its late answer is dropped) — see `ResendBuffer`.
  */
 export class Requests {
   readonly #pending = new Map<number, Pending>();

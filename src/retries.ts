@@ -3,6 +3,12 @@ import type { CloseDetails } from './events.js';
 import type { ResolvedReconnect } from './resolve-options.js';
 import { MAX_TIMER_MS } from './timer.js';
 
+/**
+ * Failed attempts (the first one included) with no connection opened, after which the socket emits one
+ * `UnreachableError`: with the default backoff, within about 3 s (at most 7 s) of the start.
+ */
+export const UNREACHABLE_AFTER = 3;
+
 /** The next retry: its number (1, 2, …) and how long to wait before it. */
 export interface Retry {
   attempt: number;
@@ -19,6 +25,8 @@ export class Retries {
   count = 0;
   /** When the current connection was established, on the monotonic clock (uptime is a duration). */
   #openedAt: number | undefined;
+  /** Failed attempts in this life while none has opened yet; -1 once one has (nothing more to tell). */
+  #failedBeforeOpen = 0;
 
   readonly #policy: ResolvedReconnect | false;
 
@@ -30,11 +38,22 @@ export class Retries {
   reset(): void {
     this.count = 0;
     this.#openedAt = undefined;
+    this.#failedBeforeOpen = 0;
   }
 
   /** A connection was established. */
   opened(): void {
     this.#openedAt = performance.now();
+    this.#failedBeforeOpen = -1;
+  }
+
+  /**
+   * An attempt failed and will be retried: whether that makes {@link UNREACHABLE_AFTER} failures in a row with
+   * no connection ever opened in this life — the moment to tell the app its setup is likely wrong (once).
+   */
+  unreachable(): boolean {
+    if (this.#failedBeforeOpen < 0) return false;
+    return ++this.#failedBeforeOpen === UNREACHABLE_AFTER;
   }
 
   /** The current connection, if any, is over: one that stayed up `stableAfterMs` starts the count again. */

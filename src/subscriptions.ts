@@ -23,7 +23,10 @@ export class Subscriptions {
    * view closes, since the answers still come.
    */
   readonly #awaiting = new Map<string, number>();
-  /** Channels whose views heard of a gap on this connection: one `gap` per view and connection. */
+  /**
+   * Channels whose views heard of a gap as this connection started (a lost session, or a resubscription that
+   * could not recover): the same loss, told once per connection.
+   */
   readonly #gapped = new Set<string>();
 
   /** Adds a view; true when the name must be asked for (new, or refused or ended before). */
@@ -69,16 +72,16 @@ export class Subscriptions {
   /**
    * A publication with a history position: `false` if it was delivered already (a replay overlapping what
    * came live); otherwise the position is recorded, and a jump — another epoch, or offsets missing on a live
-   * connection — is reported as a gap first.
+   * connection — is reported as a gap first: every jump, since each is a loss of its own.
    */
   published(channel: string, offset: number, epoch: string): boolean {
     const entry = this.#entries.get(channel);
     const known = entry?.position;
     if (!entry) return true;
     if (known?.epoch === epoch && offset <= known.offset) return false;
-    if (known && (known.epoch !== epoch || offset > known.offset + 1))
-      this.gap(channel, known.epoch === epoch ? 'missed' : 'epoch');
     entry.position = { offset, epoch };
+    if (known && (known.epoch !== epoch || offset > known.offset + 1))
+      this.#tell(channel, known.epoch === epoch ? 'missed' : 'epoch');
     return true;
   }
 
@@ -111,13 +114,20 @@ export class Subscriptions {
     }
   }
 
-  /** Tells the views of `channel` (every channel when undefined) that publications were missed. */
+  /**
+   * Tells the views of `channel` (every channel when undefined) that publications were missed as this
+   * connection started (a lost session, a resubscription that could not recover): once per connection.
+   */
   gap(channel: string | undefined, reason: GapReason): void {
     for (const name of channel === undefined ? [...this.#entries.keys()] : [channel]) {
       if (this.#gapped.has(name)) continue;
       this.#gapped.add(name);
-      for (const view of [...(this.#entries.get(name)?.views ?? [])])
-        view.notify('gap', { channel: name, reason });
+      this.#tell(name, reason);
     }
+  }
+
+  #tell(channel: string, reason: GapReason): void {
+    for (const view of [...(this.#entries.get(channel)?.views ?? [])])
+      view.notify('gap', { channel, reason });
   }
 }

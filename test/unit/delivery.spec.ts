@@ -127,16 +127,16 @@ test.describe('session handshake', () => {
     expect(events.filter((e) => e.name === 'message')).toEqual([]); // the error frames were the answers to hello
   });
 
-  test('a server that never answers hello: v1 after 5 s', async () => {
+  test('a server that never answers hello: no fall back to v1; the attempt fails at connectTimeoutMs', async () => {
     const s = socket();
     s.channel('chat').send('waiting');
     ws().open();
-    clock.advance(4999);
+    clock.advance(9999);
     expect(s.state).toBe('connecting');
     clock.advance(1);
     await settle();
-    expect(s.state).toBe('open');
-    expect(sent().at(-1)).toEqual({ type: 'message', channel: 'chat', data: 'waiting' });
+    expect(FakeWebSocket.instances).toHaveLength(2); // dropped, and tried again (the retry delay is 0 here)
+    expect(sent(FakeWebSocket.instances[0]).map((f) => f.type)).toEqual(['hello']);
   });
 });
 
@@ -214,27 +214,33 @@ test.describe('client → server: sequence, acks, resend', () => {
     clock.advance(1000);
     await expect(late).rejects.toMatchObject({ code: 'ERR_REQUEST_TIMEOUT' });
     await welcome(true, 1); // only the subscribe had arrived
-    // The timed-out request is not re-sent: the app saw it fail.
-    expect(ofType('request')).toEqual([{ type: 'request', id: 1, channel: 'rpc', data: 'slow', seq: 2 }]);
+    // The timed-out request was written: it keeps its seq (no hole), and its late answer will be dropped.
+    expect(ofType('request')).toEqual([
+      { type: 'request', id: 1, channel: 'rpc', data: 'slow', seq: 2 },
+      { type: 'request', id: 2, channel: 'rpc', data: 'late', seq: 3 },
+    ]);
     push({ type: 'response', id: 1, data: 'ok', seq: 1 });
     await expect(slow).resolves.toBe('ok');
   });
 
-  test('a full resend buffer applies the queue policy and says so: drop event, request and confirmation rejected', async () => {
+  test('a full resend buffer applies the queue policy to what waits and says so: drop event, request and confirmation rejected', async () => {
     const s = socket({ queue: { maxMessages: 2 } });
     const events = record(s);
     const chat = s.channel('chat');
-    await welcome(false, 0); // the subscribe takes one place
+    await welcome(false, 0); // the subscribe is written: it does not count
+    drop();
     const confirmation = chat.sendConfirmed('first');
-    chat.send('second'); // the subscribe is dropped to make room (drop-oldest)…
-    chat.send('third'); // …then 'first'
+    const request = chat.request('second');
+    chat.send('third'); // 'first' is dropped to make room (drop-oldest)…
+    chat.send('fourth'); // …then 'second'
     await expect(confirmation).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
+    await expect(request).rejects.toMatchObject({ code: 'ERR_QUEUE_FULL' });
     const drops = events
       .filter((e) => e.name === 'drop')
-      .map((e) => [JSON.parse(String(e.args[0])).seq, e.args[1]]);
+      .map((e) => [JSON.parse(String(e.args[0])).data, e.args[1]]);
     expect(drops).toEqual([
-      [1, 'overflow'],
-      [2, 'overflow'],
+      ['first', 'overflow'],
+      ['second', 'overflow'],
     ]);
   });
 
@@ -331,7 +337,7 @@ test.describe('channel history positions', () => {
     expect(events).toEqual(['next']);
   });
 
-  test('a live publication in a new epoch, or past a hole, is a gap — once per connection', async () => {
+  test('a live publication in a new epoch, or past a hole, is a gap — each one', async () => {
     const s = socket();
     const chat = s.channel('chat');
     const gaps: unknown[] = [];
@@ -341,12 +347,16 @@ test.describe('channel history positions', () => {
     push({ type: 'message', channel: 'chat', data: 1, offset: 1, epoch: 'e1' });
     push({ type: 'message', channel: 'chat', data: 3, offset: 3, epoch: 'e1' });
     push({ type: 'message', channel: 'chat', data: 1, offset: 1, epoch: 'e2' });
-    expect(gaps).toEqual([{ channel: 'chat', reason: 'missed' }]);
+    expect(gaps).toEqual([
+      { channel: 'chat', reason: 'missed' },
+      { channel: 'chat', reason: 'epoch' },
+    ]);
     drop();
     await welcome(true, 1);
     push({ type: 'message', channel: 'chat', data: 1, offset: 1, epoch: 'e3' });
     expect(gaps).toEqual([
       { channel: 'chat', reason: 'missed' },
+      { channel: 'chat', reason: 'epoch' },
       { channel: 'chat', reason: 'epoch' },
     ]);
   });

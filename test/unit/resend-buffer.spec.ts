@@ -1,11 +1,11 @@
 // The resend buffer (protocol v2, client side) in Node, as the bounded queue it is: acknowledged a few frames at
 // a time, a large backlog is cut lazily (the array's front is cut only once what was taken is as long as the
 // rest), so every other operation must see only what is still there, whether or not the cut has happened yet;
-// and the resend operations (pushFirst, forgetSeqs) on top of it.
+// and the ResendBuffer on top of it: only frames waiting for a connection are bounded; resume and restart.
 import { expect, test } from '@playwright/test';
 import { BoundedQueue } from '../../src/bounded-queue.js';
 import type { SequencedFrame } from '../../src/protocol.js';
-import { forgetSeqs, pushFirst, stamp, type Unacked, unacked } from '../../src/resend-buffer.js';
+import { ResendBuffer, stamp, type Unacked, unacked } from '../../src/resend-buffer.js';
 
 const range = (from: number, to: number): number[] =>
   Array.from({ length: to - from + 1 }, (_, i) => from + i);
@@ -36,7 +36,7 @@ test('a large backlog acknowledged three frames at a time: each once, in order; 
   expect(acknowledge(buffer, 600)).toEqual([]); // acknowledged again: nothing more
 });
 
-test('before the acknowledged part is cut off, nothing else sees it: length, overflow, take, pushFirst, takeWhile', () => {
+test('before the acknowledged part is cut off, nothing else sees it: length, overflow, take, takeWhile', () => {
   // 10 frames, 4 acknowledged: fewer than the rest, so they are still at the array's front.
   const buffer = written(10);
   expect(numbers(acknowledge(buffer, 4))).toEqual([1, 2, 3, 4]);
@@ -50,16 +50,52 @@ test('before the acknowledged part is cut off, nothing else sees it: length, ove
   acknowledge(other, 4);
   expect(other.take((entry) => entry.seq === 2)).toBeUndefined();
   expect(numbers([other.take((entry) => entry.seq === 7)!])).toEqual([7]);
-  other.push(unacked(frame(11))); // waiting: no seq yet
-  pushFirst(other, [
-    { type: 'subscribe', channel: 'c' },
-    { type: 'subscribe', channel: 'd' },
-  ]);
-  expect(numbers(other.entries)).toEqual([5, 6, 8, 9, 10, 'subscribe', 'subscribe', 11]);
-  // In the order given: the buffer stays in wire (seq) order, which acknowledging relies on.
-  expect(other.entries.map((entry) => entry.frame.channel)).toEqual(['c', 'c', 'c', 'c', 'c', 'c', 'd', 'c']);
-  expect(numbers(other.takeWhile())).toEqual([5, 6, 8, 9, 10, 'subscribe', 'subscribe', 11]);
+  expect(numbers(other.takeWhile())).toEqual([5, 6, 8, 9, 10]);
   expect(other.length).toBe(0);
+});
+
+/** A ResendBuffer with frames 1…count written (seqs 1…count) and `waiting` more waiting. */
+function resendBuffer(count: number, waiting: number[] = [], maxMessages = 1000): ResendBuffer {
+  const buffer = new ResendBuffer({ maxMessages, maxBytes: 1e9, overflow: 'drop-oldest' });
+  for (let n = 1; n <= count; n++) {
+    const entry = unacked(frame(n));
+    stamp(entry, n);
+    buffer.written.push(entry);
+  }
+  for (const n of waiting) buffer.waiting.push(unacked(frame(n)));
+  return buffer;
+}
+
+test('only frames waiting for a connection are bounded: written ones are never pushed out', () => {
+  const buffer = resendBuffer(50, [], 2);
+  expect(buffer.waiting.push(unacked(frame(51)))!.dropped).toEqual([]);
+  expect(buffer.waiting.push(unacked(frame(52)))!.dropped).toEqual([]);
+  expect(numbers(buffer.waiting.push(unacked(frame(53)))!.dropped)).toEqual([51]);
+  expect(buffer.length).toBe(52);
+  expect(numbers(buffer.acknowledge(50))).toEqual(range(1, 50));
+});
+
+test('withdraw: a frame never written is forgotten; a written one keeps its seq, marked withdrawn', () => {
+  const buffer = resendBuffer(3, [4]);
+  buffer.withdraw((f) => (f as { data?: unknown }).data === 4);
+  buffer.withdraw((f) => (f as { data?: unknown }).data === 2);
+  expect(numbers(buffer.entries())).toEqual([1, 2, 3]);
+  expect(buffer.entries().map((entry) => entry.withdrawn)).toEqual([false, true, false]);
+});
+
+test('resumed: subscriptions never written are forgotten; written ones keep their seq as a no-op unsubscribe', () => {
+  const buffer = resendBuffer(1);
+  const subscribe = unacked({ type: 'subscribe', channel: 'c' });
+  stamp(subscribe, 2);
+  buffer.written.push(subscribe);
+  buffer.waiting.push(unacked({ type: 'subscribe', channel: 'd' }));
+  buffer.waiting.push(unacked(frame(3)));
+  buffer.resumed();
+  expect(buffer.entries().map((entry) => entry.text)).toEqual([
+    '{"type":"message","channel":"c","data":1,"seq":1}',
+    '{"type":"unsubscribe","channel":"c","seq":2}',
+    '{"type":"message","channel":"c","data":3}',
+  ]);
 });
 
 test('acknowledged frames free their bytes: what did not fit fits once they are acknowledged', () => {
@@ -71,15 +107,15 @@ test('acknowledged frames free their bytes: what did not fit fits once they are 
   expect(buffer.length).toBe(8);
 });
 
-test('a lost session after a partial acknowledgement: earlier requests, then what was not acknowledged, wait again as redelivered', () => {
-  const buffer = written(6);
-  acknowledge(buffer, 2);
+test('a lost session after a partial acknowledgement: earlier requests, then what was written, wait again as redelivered; what never went out is not flagged', () => {
+  const buffer = resendBuffer(6, [7]);
+  buffer.acknowledge(2);
   const request: SequencedFrame = { type: 'request', id: 1, channel: 'c', data: 'r' };
-  forgetSeqs(buffer, [request]);
-  expect(numbers(buffer.entries)).toEqual(['r', 3, 4, 5, 6]);
-  expect(buffer.entries.every((entry) => entry.seq === undefined && entry.redelivered)).toBe(true);
-  stamp(buffer.entries[0]!, 1);
-  expect(buffer.entries[0]!.text).toBe(
-    '{"type":"request","id":1,"channel":"c","data":"r","seq":1,"redelivered":true}',
-  );
+  buffer.restart([request]);
+  expect(numbers(buffer.entries())).toEqual(['r', 3, 4, 5, 6, 7]);
+  expect(buffer.entries().every((entry) => entry.seq === undefined)).toBe(true);
+  expect(buffer.entries().map((entry) => entry.redelivered)).toEqual([true, true, true, true, true, false]);
+  const first = buffer.waiting.take()!;
+  stamp(first, 1);
+  expect(first.text).toBe('{"type":"request","id":1,"channel":"c","data":"r","seq":1,"redelivered":true}');
 });
