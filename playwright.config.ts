@@ -4,7 +4,7 @@ import type { LibraryOptions } from './test/fixture/test.js';
 import { webkitPage } from './test/webdriver/fixtures.js';
 
 /**
- * Browser specs that do not run in WebKit, each with the reason (README, "Browsers for the tests", lists
+ * Browser specs that do not run in WebKit, each with the reason (CONTRIBUTING.md, "Browsers for the tests", lists
  * them too). WebKit is driven over WebDriver (test/webdriver/), which offers a subset of Playwright's page.
  */
 const NOT_IN_WEBKIT = [
@@ -27,8 +27,12 @@ export default defineConfig<LibraryOptions & { browserPage: unknown }>({
   reporter: process.env.CI ? [['list'], ['html', { open: 'never' }]] : 'list',
   outputDir: 'test-results',
   projects: [
-    // Node only: unit tests of pure modules, and the socket in Node with `ws` (no browser launched).
-    { name: 'node', testDir: 'test', testMatch: ['unit/**/*.spec.ts', 'node/**/*.spec.ts'] },
+    // Node only: unit tests of pure modules, the socket in Node with `ws`, and the docs' code blocks (no browser).
+    {
+      name: 'node',
+      testDir: 'test',
+      testMatch: ['unit/**/*.spec.ts', 'node/**/*.spec.ts', 'docs/**/*.spec.ts', 'schedule/**/*.spec.ts'],
+    },
     { name: 'chromium', testDir: 'test/browser', use: projectUse('chromium') },
     { name: 'firefox', testDir: 'test/browser', use: projectUse('firefox', FIREFOX_PREFS) },
     // WebKitGTK's MiniBrowser over WebDriver, one per worker: `browserPage` (test/fixture/test.ts) is the

@@ -1,5 +1,5 @@
 // @ts-check
-// Bundles what `tsc -p tsconfig.build.json` emitted into build/tsc (see README "Building" for why tsc
+// Bundles what `tsc -p tsconfig.build.json` emitted into build/tsc (see CONTRIBUTING.md "Tooling decisions" for why tsc
 // compiles and rollup only bundles: TypeScript 7 has no JS API for a rollup TypeScript plugin).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -73,7 +73,15 @@ export default [
       exports: 'default',
       banner,
       sourcemap: true,
-      plugins: [terser({ ecma: 2020, compress: { passes: 2 }, format: { comments: /^!/ } })],
+      // Class names kept (`ReliableSocket.name === 'ReliableSocket'`): devtools and stack traces show them.
+      plugins: [
+        terser({
+          ecma: 2020,
+          compress: { passes: 2 },
+          keep_classnames: true,
+          format: { comments: /^!/ },
+        }),
+      ],
     },
   },
   {

@@ -26,8 +26,20 @@ export function runCommand(tag, command, args) {
   }
 }
 
-/** `apt-get update`, then `apt-get install -y` of the packages; whether both succeeded. */
-/** @param {string} tag @param {string[]} packages */
-export const aptInstall = (tag, packages) =>
-  runCommand(tag, 'apt-get', ['update', '-qq']) &&
-  runCommand(tag, 'apt-get', ['install', '-y', '-qq', ...packages]);
+/**
+ * `apt-get update`, then `apt-get install -y` of the packages; whether both succeeded. Says first, in one
+ * paragraph, what it is about to install and why (the README says it beside `npm test` too): installing system
+ * packages as root is not something to do unannounced.
+ * @param {string} tag @param {string[]} packages
+ */
+export function aptInstall(tag, packages) {
+  console.log(
+    `\n${tag}: running as root on Debian, so installing what the tests need with apt-get:\n` +
+      `  ${packages.join(' ')}\n` +
+      `${tag}: (README, beside \`npm test\`; to do it yourself instead, run \`sudo apt-get install -y ${packages.join(' ')}\` first)\n`,
+  );
+  return (
+    runCommand(tag, 'apt-get', ['update', '-qq']) &&
+    runCommand(tag, 'apt-get', ['install', '-y', '-qq', ...packages])
+  );
+}

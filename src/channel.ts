@@ -117,6 +117,14 @@ export class Channel<I = unknown, O = unknown> {
     return this.#events.on(event, listener);
   }
 
+  /** Calls `listener` on the next `event` only; the returned function removes it before that. */
+  once<E extends keyof ChannelEvents<I> & string>(
+    event: E,
+    listener: (...args: ChannelEvents<I>[E]) => void,
+  ): () => void {
+    return this.#events.once(event, listener);
+  }
+
   /**
    * Sends a payload on this channel (JSON-encoded), queued like any frame while the socket is not open.
    * @throws {ChannelClosedError} after this channel's `close()`; what `socket.send()` throws otherwise.

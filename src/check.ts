@@ -2,10 +2,11 @@
 // option (its path, e.g. `options.heartbeat.intervalMs`) and carries a stable `code`; the development build's
 // message also says what the option must be and what it got. Both builds accept and reject the same values.
 import { DEV } from './dev.js';
+import { ERROR_DOCS } from './errors.js';
 
 /**
  * Stable codes of the TypeErrors and RangeErrors thrown for a bad argument or option (its `code` property, and
- * in the production build's message). README "Two builds and the error codes" explains each.
+ * in the production build's message). docs/error-codes.md explains each.
  */
 export type ArgumentErrorCode =
   | 'ERR_INVALID_TYPE'
@@ -30,7 +31,8 @@ const show = (value: unknown): string =>
 /**
  * Throws `error` about the argument or option at `path`, with `code`. The message is `reliable-socket: ${path}`
  * followed, in the development build, by `detail` (a sentence that completes it), and in the production build
- * by the code in parentheses: call sites write `DEV && '…'`, so that the production build carries no detail.
+ * by the code and where it is explained, in parentheses: call sites write `DEV && '…'`, so that the production
+ * build carries no detail.
  */
 export function raise(
   error: TypeErrorConstructor | RangeErrorConstructor,
@@ -38,7 +40,12 @@ export function raise(
   path: string,
   detail: string | false,
 ): never {
-  throw Object.assign(new error(`reliable-socket: ${path}${DEV ? detail : ` (${code})`}`), { code });
+  throw Object.assign(
+    new error(`reliable-socket: ${path}${DEV ? detail : ` (${code}, see ${ERROR_DOCS})`}`),
+    {
+      code,
+    },
+  );
 }
 
 /**

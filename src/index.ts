@@ -21,6 +21,7 @@ export {
   RetriesExhaustedError,
   SocketClosedError,
   SubscribeDeniedError,
+  UnreachableError,
   UrlError,
 } from './errors.js';
 export type {

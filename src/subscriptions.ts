@@ -80,7 +80,10 @@ export class Subscriptions {
     if (!entry) return true;
     if (known?.epoch === epoch && offset <= known.offset) return false;
     entry.position = { offset, epoch };
-    if (known && (known.epoch !== epoch || offset > known.offset + 1))
+    // A client that saw nothing of the channel (offset 0) loses nothing to a new epoch's first publication: the
+    // epoch of a channel never published on is not kept, and the first offset of any epoch is 1.
+    const fromStart = known?.offset === 0 && offset === 1;
+    if (known && !fromStart && (known.epoch !== epoch || offset > known.offset + 1))
       this.#tell(channel, known.epoch === epoch ? 'missed' : 'epoch');
     return true;
   }

@@ -3,3 +3,4 @@
 export { useChannel } from './use-channel.js';
 export type { UseReliableSocketOptions } from './use-reliable-socket.js';
 export { useReliableSocket } from './use-reliable-socket.js';
+export { useSocketState } from './use-socket-state.js';

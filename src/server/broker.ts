@@ -34,7 +34,11 @@ export type Recovery =
 /** A client's session as stored: what survives its connections, for `sessionTtlMs` after the last one. */
 export interface SessionRecord {
   readonly id: string;
-  /** The highest client seq processed. */
+  /**
+   * The highest client seq whose handler has run (and all below it): what `welcome` says the server has. Frames
+   * above it that an earlier attachment claimed ({@link Broker.processed}) may not have been handled — its node
+   * may have died in between — and are handled again, flagged redelivered.
+   */
   processed: number;
   /** The highest server seq given to a frame for this client. */
   sent: number;
@@ -54,11 +58,16 @@ export interface Attachment {
   readonly generation: number;
 }
 
-/** What {@link Broker.processed} found: `ok` (recorded: run the handler), or why not. */
+/** What {@link Broker.processed} found: `ok` (claimed: run the handler), `redelivered`, or why not. */
 export type ProcessedOutcome =
-  /** Recorded: `seq` was the next one, and this attachment is the session's latest. Run the handler. */
+  /** Claimed: `seq` was the next one, and this attachment is the session's latest. Run the handler. */
   | 'ok'
-  /** `seq` was processed already (by this attachment or an earlier one): acknowledge, do not handle. */
+  /**
+   * An earlier attachment claimed `seq` but did not record its handler as run (its node died in between, say):
+   * run the handler again, flagged redelivered — it may have run once already.
+   */
+  | 'redelivered'
+  /** `seq` was handled already (or is being handled by this attachment): acknowledge, do not handle. */
   | 'duplicate'
   /** A later attachment holds the session, or the session is gone: this connection must stop. */
   | 'stale'
@@ -119,10 +128,16 @@ export interface Broker {
    */
   detach(id: string, generation: number, link: SessionLink): Promise<void>;
   /**
-   * Compare-and-set: records client frame `seq` as processed if `generation` still holds the session and `seq`
-   * is the one after the last processed. Only on `ok` may the frame's handler run.
+   * Compare-and-set: claims client frame `seq` for attachment `generation` if it still holds the session and
+   * `seq` is the one after the last claimed. Only on `ok` (or `redelivered`) may the frame's handler run.
    */
   processed(id: string, generation: number, seq: number): Promise<ProcessedOutcome>;
+  /**
+   * The handler of client frame `seq`, claimed by attachment `generation`, has run: the frame is acknowledged,
+   * and never handled again. Between the claim and this, a node that dies leaves the frame to be handled again,
+   * flagged redelivered, by the next attachment — never silently lost.
+   */
+  handled(id: string, generation: number, seq: number): Promise<void>;
   /**
    * Gives a frame for the session's client the next server seq, keeps it until acknowledged, and hands it to the
    * node the session is attached to (this one included). `frame` is the encoded frame without its seq (a JSON

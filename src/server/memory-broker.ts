@@ -51,6 +51,9 @@ class ChannelState {
 
 interface SessionState {
   record: SessionRecord;
+  /** The highest client seq claimed, and by which attachment (see {@link Broker.processed}). */
+  claimed: number;
+  claimant: number;
   /** Whose it is: only a `hello` from the same owner resumes it. */
   readonly owner: string;
   /** The latest attachment's fencing token; only it may act on the session. */
@@ -183,7 +186,16 @@ export class MemoryBroker implements Broker {
       return { record: snapshot(known.record), resumed: true, generation: known.generation };
     }
     const record: SessionRecord = { id: randomId(), processed: 0, sent: 0, outbox: [] };
-    this.#sessions.set(record.id, { record, owner, generation: 1, link, outboxBytes: 0, expiry: undefined });
+    this.#sessions.set(record.id, {
+      record,
+      claimed: 0,
+      claimant: 1,
+      owner,
+      generation: 1,
+      link,
+      outboxBytes: 0,
+      expiry: undefined,
+    });
     return { record: snapshot(record), resumed: false, generation: 1 };
   }
 
@@ -198,12 +210,19 @@ export class MemoryBroker implements Broker {
   }
 
   async processed(id: string, generation: number, seq: number): Promise<ProcessedOutcome> {
-    const record = this.#current(id, generation)?.record;
-    if (!record) return 'stale';
-    if (seq <= record.processed) return 'duplicate';
-    if (seq !== record.processed + 1) return 'hole';
-    record.processed = seq;
+    const session = this.#current(id, generation);
+    if (!session) return 'stale';
+    if (seq <= session.record.processed) return 'duplicate';
+    if (seq <= session.claimed) return session.claimant === generation ? 'duplicate' : 'redelivered';
+    if (seq !== session.claimed + 1) return 'hole';
+    session.claimed = seq;
+    session.claimant = generation;
     return 'ok';
+  }
+
+  async handled(id: string, generation: number, seq: number): Promise<void> {
+    const session = this.#current(id, generation);
+    if (session && seq > session.record.processed) session.record.processed = seq;
   }
 
   async send(id: string, text: string, maxBytes: number): Promise<number> {

@@ -72,8 +72,9 @@ export class Session {
   /** The highest client seq accepted on this connection (handled, or being recorded). */
   #processed = 0;
   /**
-   * The highest client seq the broker has recorded as processed: what acknowledgements say. A frame is handled
-   * only once recorded, so an acknowledged frame was handled, and a frame whose record failed never ran.
+   * The highest client seq the broker has recorded as handled: what acknowledgements say. A frame is handled
+   * only once claimed, and acknowledged only once recorded as handled: an acknowledged frame was handled, and
+   * one claimed but never recorded is handled again (flagged) by the session's next attachment.
    */
   #recorded = 0;
   /** Whether the client is owed an acknowledgement (of a new frame, or of a duplicate it sent again). */
@@ -162,13 +163,18 @@ export class Session {
     );
   }
 
-  /** The broker's answer for a client frame: handle it only if this connection recorded it. */
+  /**
+   * The broker's answer for a client frame: handle it only if this connection claimed it (or took over the
+   * claim of an attachment that may not have handled it: flagged redelivered), then record it as handled — the
+   * acknowledgement waits for that record.
+   */
   #decided(frame: Sequenced, outcome: ProcessedOutcome): void {
-    if (outcome === 'ok') {
-      // Recorded as processed: it runs now even if the connection ended meanwhile (its answer waits in the
-      // session), else it would never run at all.
-      this.host.handle(frame, frame.redelivered === true);
-      this.#record(frame.seq!);
+    if (outcome === 'ok' || outcome === 'redelivered') {
+      // Claimed: it runs now even if the connection ended meanwhile (its answer waits in the session), else it
+      // would never run at all. The record is asked for in the same tick as the handler's own first effects.
+      const seq = frame.seq!;
+      this.host.handle(frame, outcome === 'redelivered' || frame.redelivered === true);
+      this.broker.handled(this.#id!, this.#generation, seq).then(() => this.#record(seq), this.#failed);
     } else if (outcome === 'duplicate') this.#owe();
     else this.#stop(outcome === 'stale' ? this.host.superseded : this.host.resync);
   }

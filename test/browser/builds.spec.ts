@@ -1,5 +1,6 @@
 // The built files load the way users load them, and a minimal ReliableSocket round-trips through each; each is
 // the build the test project asks for.
+import { ERROR_DOCS } from '../../src/errors.js';
 import { expect, openLibrary, test } from '../fixture/test.js';
 
 for (const build of ['esm', 'umd'] as const) {
@@ -42,7 +43,7 @@ for (const build of ['esm', 'umd'] as const) {
       message:
         libraryBuild === 'development'
           ? 'reliable-socket: options.connectTimeoutMs must be a number from 1 to Infinity, got 0'
-          : 'reliable-socket: options.connectTimeoutMs (ERR_OUT_OF_RANGE)',
+          : `reliable-socket: options.connectTimeoutMs (ERR_OUT_OF_RANGE, see ${ERROR_DOCS})`,
     });
   });
 }
@@ -51,16 +52,36 @@ test('umd build: one global, the class itself, with the other exports on it', as
   await openLibrary(page, server, 'umd');
   const shape = await page.evaluate(() => {
     const global = (
-      window as unknown as { ReliableSocket: typeof window.RS.ReliableSocket & typeof window.RS }
+      window as unknown as {
+        ReliableSocket: typeof window.RS.ReliableSocket &
+          typeof window.RS & { ReliableWebSocket: new (url: string) => WebSocket };
+      }
     ).ReliableSocket;
     const socket = new global('ws://127.0.0.1:9/');
     socket.close();
+    const webSocket = new global.ReliableWebSocket('ws://127.0.0.1:9/');
+    webSocket.close();
     return {
       constructs: socket instanceof global,
       sameClass: global.ReliableSocket === global,
       errors:
         typeof global.SocketClosedError === 'function' && typeof global.ReliableSocketError === 'function',
+      // The drop-in WebSocket is in the script-tag build too (issue 22).
+      webSocket: webSocket.readyState,
+      // The minified build keeps class names, for devtools and stack traces (issue 22).
+      names: [
+        global.name,
+        global.ReliableSocketCore.name,
+        global.ReliableWebSocket.name,
+        new global.SocketClosedError().name,
+      ],
     };
   });
-  expect(shape).toEqual({ constructs: true, sameClass: true, errors: true });
+  expect(shape).toEqual({
+    constructs: true,
+    sameClass: true,
+    errors: true,
+    webSocket: 2,
+    names: ['ReliableSocket', 'ReliableSocketCore', 'ReliableWebSocket', 'SocketClosedError'],
+  });
 });

@@ -3,6 +3,7 @@
 // the ESM and the UMD build; the shape of `close` events; `message` and `heartbeat` events; `on()` returning an
 // unsubscribe function; `whenOpen()` with and without an AbortSignal; and bad arguments failing in the page with
 // the option named.
+import { ERROR_DOCS } from '../../src/errors.js';
 import type { StateChange } from '../../src/index.js';
 import { type Build, expect, openLibrary, test, trackTimers } from '../fixture/test.js';
 import { installCatch, pageLog } from './probe-kit.js';
@@ -345,7 +346,9 @@ test('bad arguments throw in the page, naming the option, with a stable code; no
   // Both builds throw the same class with the same code, naming the option; the development build also says
   // what the option must be and what it got, the production build gives the code instead.
   const message = (development: RegExp, production: string) =>
-    libraryBuild === 'development' ? expect.stringMatching(development) : `reliable-socket: ${production}`;
+    libraryBuild === 'development'
+      ? expect.stringMatching(development)
+      : `reliable-socket: ${production.replace(/\)$/, `, see ${ERROR_DOCS})`)}`;
   expect(caught[0]).toMatchObject({
     typeError: true,
     code: 'ERR_INVALID_TYPE',

@@ -91,3 +91,17 @@ test('enabled: false closes the socket, true opens the same socket again with it
   await page.evaluate(() => window.reactApp.unmount());
   await expect.poll(() => stateOf(page)).toBe('closed');
 });
+
+test('useSocketState renders the state: open, closed while not enabled, open again (issue 22)', async ({
+  page,
+  server,
+}) => {
+  const rendered = () => page.evaluate(() => document.getElementById('state')?.textContent);
+  await page.evaluate((url) => window.reactApp.mount(url), server.wsUrl);
+  await expect.poll(rendered).toBe('open');
+  await page.evaluate(() => window.reactApp.setEnabled(false));
+  await expect.poll(rendered).toBe('closed');
+  await page.evaluate(() => window.reactApp.setEnabled(true));
+  await expect.poll(rendered).toBe('open');
+  await page.evaluate(() => window.reactApp.unmount());
+});

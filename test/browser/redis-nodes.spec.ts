@@ -144,10 +144,14 @@ withNodes(
     expect((await chatOf(pageB)).gaps).toEqual([]);
     expect(await onA.events('drop')).toEqual([]);
     expect(await onB.events('open')).toHaveLength(1); // B's page never noticed
-    // Each of A's lines was handled once, by A until it died, then by B: none again, none flagged.
+    // Each of A's lines was handled once, by A until it died, then by B. Lines A had claimed but not recorded
+    // as handled when it died are handled by B flagged redelivered (B cannot know whether A ran them; here it
+    // had not): none lost, none run twice, and B never flags one it could have known about.
     const handled = [...nodes.a.handled, ...nodes.b.handled].filter(({ line }) => line.from === 'a');
     expect(new Set(handled.map(({ line }) => line.n)).size).toBe(handled.length);
-    expect(handled.every(({ redelivered }) => !redelivered)).toBe(true);
+    const flagged = handled.filter(({ redelivered }) => redelivered);
+    expect(nodes.a.handled.filter(({ redelivered }) => redelivered)).toEqual([]);
+    expect(flagged.length).toBeLessThanOrEqual(20);
     expect(nodes.b.handled.filter(({ line }) => line.from === 'b').map(({ line }) => line.n)).toEqual(
       range(1, 100),
     );

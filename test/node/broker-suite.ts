@@ -178,7 +178,10 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       const fresh = await a.attach(undefined, onA, OWNER);
       expect(fresh.resumed).toBe(false);
       const { id } = fresh.record;
-      for (let seq = 1; seq <= 3; seq++) expect(await a.processed(id, fresh.generation, seq)).toBe('ok');
+      for (let seq = 1; seq <= 3; seq++) {
+        expect(await a.processed(id, fresh.generation, seq)).toBe('ok');
+        await a.handled(id, fresh.generation, seq);
+      }
       expect(await a.send(id, '{"n":1}', ANY)).toBe(1);
       expect(await a.send(id, '{"n":2}', ANY)).toBe(2);
       await until(() => delivered.length === 2, 'two frames delivered');
@@ -246,11 +249,29 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       }
     });
 
+    test('a frame claimed by an attachment that never recorded it handled is handled again by the next, flagged', async () => {
+      const one = await a.attach(undefined, link(), OWNER);
+      const { id } = one.record;
+      for (const seq of [1, 2, 3]) expect(await a.processed(id, one.generation, seq)).toBe('ok');
+      await a.handled(id, one.generation, 1); // its node died after handling 1, before recording 2 and 3
+      expect(await a.processed(id, one.generation, 2)).toBe('duplicate'); // its own claim: not twice on it
+      const two = await b.attach(id, link(), OWNER);
+      expect(two.record.processed).toBe(1); // what the client is told: it sends 2 and 3 again
+      expect(await b.processed(id, two.generation, 1)).toBe('duplicate');
+      expect(await b.processed(id, two.generation, 2)).toBe('redelivered');
+      expect(await b.processed(id, two.generation, 3)).toBe('redelivered');
+      expect(await b.processed(id, two.generation, 4)).toBe('ok');
+      await b.handled(id, two.generation, 4);
+      await a.handled(id, one.generation, 3); // the old attachment's late record is refused
+      expect((await a.attach(id, link(), OWNER)).record.processed).toBe(4);
+    });
+
     test('fencing: a second attach supersedes the first, whose processed, acknowledged and detach are refused', async () => {
       const first = link();
       const one = await a.attach(undefined, first, OWNER);
       const { id } = one.record;
       expect(await a.processed(id, one.generation, 1)).toBe('ok');
+      await a.handled(id, one.generation, 1);
       await a.send(id, '{"n":1}', ANY);
       await a.send(id, '{"n":2}', ANY);
       const frames: Frame[] = [];

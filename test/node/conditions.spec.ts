@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import { bundleSource } from '../../scripts/bundle-source.mjs';
+import { ERROR_DOCS } from '../../src/errors.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,7 +25,7 @@ async function bundle(source: string, development: boolean): Promise<{ files: st
 
 /** What the development build says about a bad option, and what the production build says. */
 const DEVELOPMENT_DETAIL = 'has no option "';
-const PRODUCTION_MESSAGE = 'reliable-socket: options.x (ERR_UNKNOWN_OPTION)';
+const PRODUCTION_MESSAGE = `reliable-socket: options.x (ERR_UNKNOWN_OPTION, see ${ERROR_DOCS})`;
 
 test('a bundler takes the production build by default, and the development build under the condition', async () => {
   const source =

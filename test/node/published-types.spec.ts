@@ -99,7 +99,7 @@ test('the packed tarball type-checks for a user: zod channel inferred, skipLibCh
   test.setTimeout(180_000);
   const scratch = await mkdtemp(path.join(tmpdir(), 'reliable-socket-types-'));
   try {
-    const packed = await run('npm', ['pack', '--json', '--pack-destination', scratch], {
+    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
       cwd: root,
       timeout: 60_000,
     });

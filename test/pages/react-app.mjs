@@ -2,7 +2,7 @@
 // mounts twice) by test/pages/rollup.config.mjs; test/browser/react.spec.ts drives it through `window.reactApp`.
 import { createElement, StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { useChannel, useReliableSocket } from 'reliable-socket/react';
+import { useChannel, useReliableSocket, useSocketState } from 'reliable-socket/react';
 
 /** What the test sees of the mounted app. */
 const app = {
@@ -41,10 +41,16 @@ function Chat({ url }) {
     app.socket = socket;
     app.chat = chat;
   });
+  const state = useSocketState(socket);
   return createElement(
-    'ul',
-    { id: 'lines' },
-    lines.map((line, i) => createElement('li', { key: i }, line)),
+    'div',
+    null,
+    createElement('p', { id: 'state' }, state),
+    createElement(
+      'ul',
+      { id: 'lines' },
+      lines.map((line, i) => createElement('li', { key: i }, line)),
+    ),
   );
 }
 

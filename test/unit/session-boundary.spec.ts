@@ -327,6 +327,21 @@ test.describe('13. every hole in channel offsets is a gap', () => {
   });
 });
 
+test.describe('12. no false gap', () => {
+  test('a position at offset 0, then the first publication of a new epoch: delivered, no gap; a later jump still is one', async () => {
+    const s = socket();
+    const chat = s.channel('chat');
+    const events: unknown[] = [];
+    chat.on('message', (data) => events.push(data));
+    chat.on('gap', (gap) => events.push(gap));
+    await welcome(false, 0);
+    push({ type: 'subscribed', channel: 'chat', offset: 0, epoch: 'e1' });
+    push({ type: 'message', channel: 'chat', data: 'first', offset: 1, epoch: 'e2' });
+    push({ type: 'message', channel: 'chat', data: 'reset', offset: 1, epoch: 'e3' });
+    expect(events).toEqual(['first', { channel: 'chat', reason: 'epoch' }, 'reset']);
+  });
+});
+
 test.describe('14. requests paced under the server limit', () => {
   test('welcome says limits.requests = 2: two requests in flight at a time; what follows waits, in order', async () => {
     const s = socket();

@@ -19,7 +19,7 @@ function unsupported(member: string): unknown {
   const fail = (): never => {
     throw new Error(
       `${member} is not supported in the webkit project: WebKit is driven over WebDriver (test/webdriver/), ` +
-        'which offers the subset of the page API listed in README ("Browsers for the tests"). Use ' +
+        'which offers the subset of the page API listed in CONTRIBUTING.md ("Browsers for the tests"). Use ' +
         'page.evaluate()/waitForFunction(), or add the spec to NOT_IN_WEBKIT in playwright.config.ts with the reason.',
     );
   };

@@ -20,7 +20,7 @@ import {
   resolveRedisBrokerOptions,
 } from './options.js';
 import { PUBLISH, RECOVER } from './scripts.js';
-import { ACKNOWLEDGED, ATTACH, DETACH, PROCESSED, SEND } from './session-scripts.js';
+import { ACKNOWLEDGED, ATTACH, DETACH, HANDLED, PROCESSED, SEND } from './session-scripts.js';
 
 /** What a session id looks like: anything else a client sends in `hello` is an unknown session. */
 const SESSION_ID = /^[\w-]{1,64}$/;
@@ -211,6 +211,10 @@ export class RedisBroker implements Broker {
     if (held?.generation === generation)
       this.#sessions.end(id, held, outcome === 'gone' ? 'store' : 'superseded');
     return 'stale';
+  }
+
+  async handled(id: string, generation: number, seq: number): Promise<void> {
+    await this.#connection.run(HANDLED, this.#sessionKeys(id), [generation, seq]);
   }
 
   async send(id: string, frame: string, maxBytes: number): Promise<number> {

@@ -1,7 +1,7 @@
 // The Lua scripts of the Redis broker for sessions (see scripts.ts for what all scripts share). A session's hash
 // (keys.ts) holds its store generation (r), the generation of its latest attachment (g: the fencing token), the
-// node that attachment is on while attached (n), the processed client seq (p), the last server seq (s), the
-// bytes of its outbox (b) and its owner (o). A session of another store generation (a restored snapshot) is deleted on sight.
+// node that attachment is on while attached (n), the highest client seq claimed (p) and by which generation (c),
+// the highest client seq handled (d), the last server seq (s), the bytes of its outbox (b) and its owner (o). A session of another store generation (a restored snapshot) is deleted on sight.
 import { RUN, script } from './scripts.js';
 
 /** Whether the session exists in this store generation; a record from another one is deleted. */
@@ -27,7 +27,7 @@ local run, node, ttl = store_run(), ARGV[1], ARGV[2]
 local resume, foreign = #KEYS == 3 and valid(KEYS[1], KEYS[2], run), 0
 if resume and (redis.call('HGET', KEYS[1], 'o') or '') ~= ARGV[5] then resume, foreign = false, 2 end
 if resume then
-  local h = redis.call('HMGET', KEYS[1], 'n', 'p', 's')
+  local h = redis.call('HMGET', KEYS[1], 'n', 'd', 's')
   local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
   redis.call('HSET', KEYS[1], 'n', node)
   redis.call('PEXPIRE', KEYS[1], ttl)
@@ -38,7 +38,7 @@ if resume then
   for i = 1, #outbox do reply[i + 4] = outbox[i] end
   return reply
 end
-redis.call('HSET', KEYS[#KEYS], 'p', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node, 'o', ARGV[5])
+redis.call('HSET', KEYS[#KEYS], 'p', 0, 'c', 0, 'd', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node, 'o', ARGV[5])
 redis.call('PEXPIRE', KEYS[#KEYS], ttl)
 return {foreign, 1}
 `,
@@ -86,21 +86,41 @@ return reply
 );
 
 /**
- * KEYS: session record, outbox. ARGV: generation, seq. Compare-and-set of the processed client seq: 'ok' (seq
- * was the next one: recorded), 'duplicate', 'hole' (beyond the next one: nothing recorded), 'stale' (a later
- * attachment holds the session) or 'gone'.
+ * KEYS: session record, outbox. ARGV: generation, seq. Compare-and-set of the claimed client seq: 'ok' (seq was
+ * the next one: claimed by this generation), 'redelivered' (an earlier generation claimed it and did not record
+ * it handled), 'duplicate' (handled, or claimed by this generation), 'hole' (beyond the next one: nothing
+ * recorded), 'stale' (a later attachment holds the session) or 'gone'.
  */
 export const PROCESSED = script(
   'processed',
   `${RUN}${VALID}
 if not valid(KEYS[1], KEYS[2], store_run()) then return 'gone' end
-local h = redis.call('HMGET', KEYS[1], 'g', 'p')
+local h = redis.call('HMGET', KEYS[1], 'g', 'p', 'd', 'c')
 if h[1] ~= ARGV[1] then return 'stale' end
-local seq, p = tonumber(ARGV[2]), tonumber(h[2])
-if seq <= p then return 'duplicate' end
+local seq, p, d = tonumber(ARGV[2]), tonumber(h[2]), tonumber(h[3]) or 0
+if seq <= d then return 'duplicate' end
+if seq <= p then
+  if h[4] == ARGV[1] then return 'duplicate' end
+  return 'redelivered'
+end
 if seq > p + 1 then return 'hole' end
-redis.call('HSET', KEYS[1], 'p', seq)
+redis.call('HSET', KEYS[1], 'p', seq, 'c', ARGV[1])
 return 'ok'
+`,
+);
+
+/**
+ * KEYS: session record, outbox. ARGV: generation, seq. The handler of a claimed client seq ran: the handled seq
+ * moves up to it. Replies 1; 2 (nothing done) if a later attachment holds the session; 0 if it is gone.
+ */
+export const HANDLED = script(
+  'handled',
+  `${RUN}${VALID}
+if not valid(KEYS[1], KEYS[2], store_run()) then return 0 end
+local h = redis.call('HMGET', KEYS[1], 'g', 'd')
+if h[1] ~= ARGV[1] then return 2 end
+if tonumber(ARGV[2]) > (tonumber(h[2]) or 0) then redis.call('HSET', KEYS[1], 'd', ARGV[2]) end
+return 1
 `,
 );
 
