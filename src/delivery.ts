@@ -60,6 +60,11 @@ export class Delivery {
   /** Server frames that came before `welcome` on this connection, in order. */
   #held: IncomingData[] = [];
   #session: string | undefined;
+  /**
+   * Hellos said so far: each carries the next number, so that the server can tell a late hello (a connection
+   * given up, whose bytes arrive after a newer one's) from the newest, and refuse it the session.
+   */
+  #attempts = 0;
   /** The highest server seq processed (all below it too). */
   #received = 0;
   /** Server frames processed (or duplicates seen) and not yet acknowledged. */
@@ -106,6 +111,7 @@ export class Delivery {
       type: 'hello',
       v: 2,
       received: this.#received,
+      attempt: ++this.#attempts,
       ...(this.#session ? { session: this.#session } : {}),
     };
     this.#hello = JSON.stringify(hello);

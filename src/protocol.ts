@@ -26,7 +26,8 @@ export type SequencedFrame =
 /** Frames a client sends. (Pings are built by the heartbeat; their shape is configurable.) */
 export type ClientFrame =
   | { type: 'ping'; id: number }
-  | { type: 'hello'; v: 2; session?: string; received: number }
+  // `attempt`: the client's count of its hellos, so that a late one (a dead connection's) cannot take the session.
+  | { type: 'hello'; v: 2; session?: string; received: number; attempt?: number }
   | { type: 'ack'; seq: number }
   // `redelivered`: re-sent to a new session after the old one was lost (it cannot know whether it was processed).
   | (SequencedFrame & { seq?: number; redelivered?: true });
@@ -193,9 +194,16 @@ export function decodeClientFrame(data: string): ClientFrame | undefined {
   const { type, channel, id, seq } = frame;
   if (type === 'ping' && (id === undefined || isId(id))) return { type, id: id ?? 0 };
   if (type === 'hello') {
-    const { v, session, received } = frame;
+    const { v, session, received, attempt } = frame;
     if (v !== 2 || !isCount(received) || (session !== undefined && !isString(session))) return undefined;
-    return { type, v, received, ...(session === undefined ? {} : { session }) };
+    if (attempt !== undefined && !isCount(attempt)) return undefined;
+    return {
+      type,
+      v,
+      received,
+      ...(session === undefined ? {} : { session }),
+      ...(attempt === undefined ? {} : { attempt }),
+    };
   }
   if (type === 'ack') return isCount(seq) ? { type, seq } : undefined;
   if (!isString(channel) || (seq !== undefined && !isSeq(seq))) return undefined;

@@ -120,8 +120,16 @@ export interface Broker {
    * store, or belongs to another `owner` (or `id` is undefined), creates a new one for `owner` with a fresh id unique across nodes, and attaches it to
    * this node with a new generation: from now on frames any node sends to the session reach `link.deliver`,
    * in seq order, each once. The attachment it replaces (on this node or another) hears `superseded()`.
+   * `attempt` is the client's count of its hellos: an attach of the owner's session whose attempt is not above
+   * the highest seen is `'late'` (a connection the client gave up on) and takes nothing; without one, no check.
    */
   attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment>;
+  attach(
+    id: string | undefined,
+    link: SessionLink,
+    owner: string,
+    attempt: number | undefined,
+  ): Promise<Attachment | 'late'>;
   /**
    * The connection of attachment `generation` ended: the session expires after `link.ttlMs` unless attached
    * again. Nothing happens if a later attachment holds it.

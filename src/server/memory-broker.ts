@@ -54,6 +54,8 @@ interface SessionState {
   /** The highest client seq claimed, and by which attachment (see {@link Broker.processed}). */
   claimed: number;
   claimant: number;
+  /** The highest hello attempt that attached it: an older one is late. */
+  attempt: number;
   /** Whose it is: only a `hello` from the same owner resumes it. */
   readonly owner: string;
   /** The latest attachment's fencing token; only it may act on the session. */
@@ -172,10 +174,24 @@ export class MemoryBroker implements Broker {
     return { recovered: true, publications, position };
   }
 
-  async attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment> {
+  attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment>;
+  attach(
+    id: string | undefined,
+    link: SessionLink,
+    owner: string,
+    attempt: number | undefined,
+  ): Promise<Attachment | 'late'>;
+  async attach(
+    id: string | undefined,
+    link: SessionLink,
+    owner: string,
+    attempt?: number,
+  ): Promise<Attachment | 'late'> {
     const known = id === undefined ? undefined : this.#sessions.get(id);
     // Another owner's session is not resumed — nor touched: its owner may still be using it.
     if (known && known.owner === owner) {
+      if (attempt !== undefined && attempt <= known.attempt) return 'late';
+      if (attempt !== undefined) known.attempt = attempt;
       clearTimeout(known.expiry);
       known.expiry = undefined;
       const previous = known.link;
@@ -190,6 +206,7 @@ export class MemoryBroker implements Broker {
       record,
       claimed: 0,
       claimant: 1,
+      attempt: attempt ?? 0,
       owner,
       generation: 1,
       link,

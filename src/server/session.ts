@@ -229,7 +229,9 @@ export class Session {
 
   async #attach(hello: Hello): Promise<string | undefined> {
     try {
-      const { record, resumed, generation } = await this.broker.attach(hello.session, this.#link, this.owner);
+      const attached = await this.broker.attach(hello.session, this.#link, this.owner, hello.attempt);
+      if (attached === 'late') return this.#late(hello.session!);
+      const { record, resumed, generation } = attached;
       this.#id = record.id;
       this.#generation = generation;
       if (this.#state === 'ended') {
@@ -257,6 +259,19 @@ export class Session {
       this.#abandon();
       return undefined;
     }
+  }
+
+  /**
+   * The broker found this connection's hello older than the one that holds the session: the client gave up on
+   * this connection (its bytes came late) and is on a newer one. It takes nothing and is closed (4409); what
+   * the server sends to it still goes to the session, for the client's newer connection.
+   */
+  #late(id: string): string {
+    this.#id = id;
+    this.#inbound.length = 0;
+    this.#outbound.length = 0;
+    this.#stop(this.host.superseded);
+    return id;
   }
 
   /** Without a session nothing can be handled or kept: what waited is let go, and the client comes back later. */

@@ -266,6 +266,16 @@ export function brokerSuite(name: string, nodes: MakeNodes): void {
       expect((await a.attach(id, link(), OWNER)).record.processed).toBe(4);
     });
 
+    test('a late hello (an attempt not above the newest) takes nothing: the session stays with the newer one', async () => {
+      const newer = link();
+      const { record } = await a.attach(undefined, newer, OWNER, 1);
+      expect((await b.attach(record.id, link(), OWNER, 3)).resumed).toBe(true);
+      expect(await a.attach(record.id, link(), OWNER, 2)).toBe('late');
+      expect(await a.attach(record.id, link(), OWNER, 3)).toBe('late');
+      const next = await a.attach(record.id, link(), OWNER, 4);
+      expect(next).toMatchObject({ resumed: true, generation: 3 });
+    });
+
     test('fencing: a second attach supersedes the first, whose processed, acknowledged and detach are refused', async () => {
       const first = link();
       const one = await a.attach(undefined, first, OWNER);

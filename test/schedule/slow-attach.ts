@@ -1,4 +1,4 @@
-import type { Broker } from '../../src/server/broker.js';
+import type { Broker, SessionLink } from '../../src/server/broker.js';
 
 /**
  * A real broker whose `attach` can be held back for a while: how a slow store (Redis under load, a node far
@@ -12,10 +12,10 @@ export class SlowAttach {
   readonly broker: Broker;
 
   constructor(real: Broker) {
-    const attach: Broker['attach'] = async (...args) => {
+    const attach = async (id: string | undefined, link: SessionLink, owner: string, attempt?: number) => {
       const delayMs = this.delayMs;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return real.attach(...args);
+      return real.attach(id, link, owner, attempt);
     };
     this.broker = new Proxy(real, {
       get: (target, key) => {

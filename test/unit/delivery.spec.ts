@@ -47,7 +47,7 @@ test.describe('session handshake', () => {
     const s = socket();
     const chat = s.channel('chat');
     ws().open();
-    expect(sent()).toEqual([{ type: 'hello', v: 2, received: 0 }]);
+    expect(sent()).toEqual([{ type: 'hello', v: 2, attempt: 1, received: 0 }]);
     chat.send('early');
     expect(sent()).toHaveLength(1); // held until welcome
     expect(s.state).toBe('connecting'); // open waits for the session
@@ -60,7 +60,7 @@ test.describe('session handshake', () => {
     ]);
     drop();
     ws().open();
-    expect(sent()).toEqual([{ type: 'hello', v: 2, received: 0, session: 's1' }]);
+    expect(sent()).toEqual([{ type: 'hello', v: 2, attempt: 2, received: 0, session: 's1' }]);
   });
 
   test('welcomed while onOpen still runs: a channel opened then is subscribed on that connection at once, one closed then is unsubscribed', async () => {
@@ -165,7 +165,7 @@ test.describe('client → server: sequence, acks, resend', () => {
     push({ type: 'ack', seq: 2 });
     drop();
     const hello = await welcome(true, 4); // the server processed 3 and 4; their acks were lost in flight
-    expect(hello).toEqual({ type: 'hello', v: 2, session: 's1', received: 0 });
+    expect(hello).toEqual({ type: 'hello', v: 2, attempt: 2, session: 's1', received: 0 });
     expect(sent().slice(1)).toEqual([
       { type: 'message', channel: 'chat', data: '4', seq: 5 },
       { type: 'subscribe', channel: 'chat', seq: 6 },
@@ -274,7 +274,7 @@ test.describe('server → client: session frames', () => {
     expect(direct).toEqual(['a', 'b']);
     drop();
     ws().open();
-    expect(sent()[0]).toEqual({ type: 'hello', v: 2, session: 's1', received: 2 });
+    expect(sent()[0]).toEqual({ type: 'hello', v: 2, attempt: 2, session: 's1', received: 2 });
   });
 
   test('a steady stream is acknowledged every 50 ms, not only once it pauses', async () => {

@@ -61,7 +61,7 @@ test.describe('1. a channel opened once the socket is open', () => {
     expect(s.state).toBe('open');
     expect(sent()).toEqual([]); // no channel, no protocol
     const chat = s.channel('chat');
-    expect(sent()).toEqual([{ type: 'hello', v: 2, received: 0 }]);
+    expect(sent()).toEqual([{ type: 'hello', v: 2, attempt: 1, received: 0 }]);
     expect(chat.send('hi')).toBe('queued');
     const answer = chat.request('q');
     push(welcomeFrame(false, 0));
@@ -147,7 +147,7 @@ test.describe('2. seq spaces: a new session starts at 1 both ways; a hole resync
     expect(ofType('ack', first)).toEqual([]);
     expect(FakeWebSocket.instances.length).toBe(2);
     ws().open();
-    expect(sent()[0]).toEqual({ type: 'hello', v: 2, session: 's1', received: 1 });
+    expect(sent()[0]).toEqual({ type: 'hello', v: 2, attempt: 2, session: 's1', received: 1 });
   });
 
   test('a duplicate is dropped and acknowledged again', async () => {
@@ -182,7 +182,7 @@ test.describe('2. seq spaces: a new session starts at 1 both ways; a hole resync
     expect(ofType('subscribe')).toEqual([{ type: 'subscribe', channel: 'chat', seq: 1 }]);
     drop();
     ws().open();
-    expect(sent()[0]).toEqual({ type: 'hello', v: 2, session: 's2', received: 1 });
+    expect(sent()[0]).toEqual({ type: 'hello', v: 2, attempt: 3, session: 's2', received: 1 });
   });
 });
 
@@ -201,7 +201,7 @@ test.describe('6. v1 only on proof', () => {
     expect(events.filter((e) => e.name === 'error')).toEqual([]);
     expect(FakeWebSocket.instances.length).toBe(2);
     ws().open();
-    expect(sent()).toEqual([{ type: 'hello', v: 2, received: 0 }]);
+    expect(sent()).toEqual([{ type: 'hello', v: 2, attempt: 2, received: 0 }]);
   });
 
   test('an echo server (hello comes back) is a v1 server', async () => {

@@ -154,7 +154,19 @@ export class RedisBroker implements Broker {
     return { recovered: true, publications, position };
   }
 
-  async attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment> {
+  attach(id: string | undefined, link: SessionLink, owner: string): Promise<Attachment>;
+  attach(
+    id: string | undefined,
+    link: SessionLink,
+    owner: string,
+    attempt: number | undefined,
+  ): Promise<Attachment | 'late'>;
+  async attach(
+    id: string | undefined,
+    link: SessionLink,
+    owner: string,
+    attempt?: number,
+  ): Promise<Attachment | 'late'> {
     // Frames for the session are published to this node's topic from the moment it holds it: listen first.
     await this.ready;
     const resuming = id !== undefined && SESSION_ID.test(id) ? id : undefined;
@@ -163,7 +175,14 @@ export class RedisBroker implements Broker {
     const held = resuming === undefined ? undefined : this.#sessions.hold(resuming, link);
     const keys = [this.#keys.session(fresh)];
     if (resuming !== undefined) keys.unshift(this.#keys.session(resuming), this.#keys.outbox(resuming));
-    const args = [this.#node, this.#sessions.ttlOf(link), this.#keys.nodePrefix, resuming ?? '', owner];
+    const args = [
+      this.#node,
+      this.#sessions.ttlOf(link),
+      this.#keys.nodePrefix,
+      resuming ?? '',
+      owner,
+      attempt ?? '',
+    ];
     let reply: [number, number, number?, number?, ...string[]];
     try {
       reply = (await this.#connection.run(ATTACH, keys, args)) as typeof reply;
@@ -184,7 +203,12 @@ export class RedisBroker implements Broker {
     }
     if (resuming !== undefined && held) {
       this.#sessions.release(resuming, held);
-      // Another owner's session stays as it was; one gone from the store is lost for whoever held it here.
+      // A late hello takes nothing, and another owner's session stays as it was; one gone from the store is lost
+      // for whoever held it here.
+      if (resumed === 3) {
+        if (previous) this.#sessions.restore(resuming, previous);
+        return 'late';
+      }
       if (resumed === 2) {
         if (previous) this.#sessions.restore(resuming, previous);
       } else this.#sessions.end(resuming, previous, 'store');

@@ -15,10 +15,11 @@ end
 
 /**
  * KEYS: [session record, outbox of the session to resume,] record of a new session. ARGV: node, TTL ms, node
- * topic prefix, id of the session to resume, owner. Resumes the session if it is valid and the owner's — a new
+ * topic prefix, id of the session to resume, owner, hello attempt ('' for none). Resumes the session if it is valid and the owner's — a new
  * generation, held by this node, and the node that held the attachment it replaces told so on its topic
  * (`id\n!generation`): {1, generation, processed, sent, outbox…}; else creates the new one: {0, 1}, or {2, 1}
- * when the session asked for is another owner's (left as it is: its owner may be using it).
+ * when the session asked for is another owner's (left as it is: its owner may be using it); {3, 0} — nothing
+ * done — when the attempt is not above the highest that attached the session (a late hello).
  */
 export const ATTACH = script(
   'attach',
@@ -26,7 +27,10 @@ export const ATTACH = script(
 local run, node, ttl = store_run(), ARGV[1], ARGV[2]
 local resume, foreign = #KEYS == 3 and valid(KEYS[1], KEYS[2], run), 0
 if resume and (redis.call('HGET', KEYS[1], 'o') or '') ~= ARGV[5] then resume, foreign = false, 2 end
+local attempt = tonumber(ARGV[6])
+if resume and attempt and attempt <= (tonumber(redis.call('HGET', KEYS[1], 'a')) or 0) then return {3, 0} end
 if resume then
+  if attempt then redis.call('HSET', KEYS[1], 'a', attempt) end
   local h = redis.call('HMGET', KEYS[1], 'n', 'd', 's')
   local g = redis.call('HINCRBY', KEYS[1], 'g', 1)
   redis.call('HSET', KEYS[1], 'n', node)
@@ -38,7 +42,8 @@ if resume then
   for i = 1, #outbox do reply[i + 4] = outbox[i] end
   return reply
 end
-redis.call('HSET', KEYS[#KEYS], 'p', 0, 'c', 0, 'd', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node, 'o', ARGV[5])
+redis.call('HSET', KEYS[#KEYS], 'p', 0, 'c', 0, 'd', 0, 's', 0, 'g', 1, 'b', 0, 'r', run, 'n', node, 'o', ARGV[5],
+  'a', attempt or 0)
 redis.call('PEXPIRE', KEYS[#KEYS], ttl)
 return {foreign, 1}
 `,
