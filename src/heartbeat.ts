@@ -2,12 +2,13 @@ import { fail } from './check.js';
 import { DEV } from './dev.js';
 import { report } from './emitter.js';
 import type { IncomingData } from './events.js';
-import type { ResolvedHeartbeat } from './resolve-options.js';
+import type { HeartbeatFrame } from './options.js';
+import { isBinary, type ResolvedHeartbeat } from './resolve-options.js';
 import { Timer } from './timer.js';
 
 /** What a {@link Heartbeat} needs from its connection. */
 export interface HeartbeatHost {
-  send(frame: string): void;
+  send(frame: HeartbeatFrame): void;
   /** Nothing arrived within the timeout after a ping. */
   dead(): void;
   /** The pong of the ping that was out arrived, `rttMs` after that ping. */
@@ -117,7 +118,8 @@ export class Heartbeat {
     this.#lastPingAt = at;
     try {
       const frame = this.#options.ping(id);
-      if (typeof frame !== 'string') fail(TypeError, 'options.heartbeat.ping()', DEV && 'a string', frame);
+      if (typeof frame !== 'string' && !isBinary(frame))
+        fail(TypeError, 'options.heartbeat.ping()', DEV && 'a string or binary data', frame);
       this.#out = { id, at };
       this.#host.send(frame);
     } catch (error) {

@@ -35,6 +35,7 @@ export type {
 } from './events.js';
 export type {
   CoreOptions,
+  HeartbeatFrame,
   HeartbeatOptions,
   Jitter,
   LogEntry,

@@ -51,12 +51,14 @@ export interface HeartbeatOptions {
    */
   timeoutMs?: number | undefined;
   /**
-   * The ping frame: a string sent as is (e.g. `'ping'`), or a function of a counter (1, 2, …) that returns it.
-   * A function that throws or returns a non-string is reported (`reportError`) and that ping is skipped — no
-   * ping, so no deadline either — and the next is tried one interval later.
+   * The ping frame: a string sent as is (e.g. `'ping'`), binary data sent as a binary frame (an `ArrayBuffer` or
+   * a typed array: for binary protocols, a message their server answers cheaply), or a function of a counter
+   * (1, 2, …) that returns either. A function that throws or returns anything else is reported (`reportError`)
+   * and that ping is skipped — no ping, so no deadline either — and the next is tried one interval later. Any
+   * frame that arrives proves the link alive; give `pong` too for the round-trip time of binary pings.
    * @default (id) => `{"type":"ping","id":${id}}`
    */
-  ping?: string | ((id: number) => string) | undefined;
+  ping?: HeartbeatFrame | ((id: number) => HeartbeatFrame) | undefined;
   /**
    * Recognises the pong: a string compared with each text frame (e.g. `'pong'`), or a function that returns
    * `true` for a pong, the id of the ping it answers (a number) for a pong that carries one, and `false` for
@@ -68,6 +70,9 @@ export interface HeartbeatOptions {
    */
   pong?: string | ((data: IncomingData) => boolean | number) | undefined;
 }
+
+/** A heartbeat ping: text, or binary data sent as a binary frame. */
+export type HeartbeatFrame = string | ArrayBuffer | ArrayBufferView;
 
 /** Backoff jitter: `full` = random in [0, cap]; `equal` = random in [cap/2, cap]; `none` = cap. */
 export type Jitter = 'full' | 'equal' | 'none';

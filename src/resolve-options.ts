@@ -4,6 +4,7 @@ import { DEV } from './dev.js';
 import type { CloseDetails, IncomingData } from './events.js';
 import type {
   CoreOptions,
+  HeartbeatFrame,
   HeartbeatOptions,
   LogEntry,
   OpenContext,
@@ -18,7 +19,7 @@ import type { BinaryTypeName } from './web-types.js';
 export interface ResolvedHeartbeat {
   intervalMs: number;
   timeoutMs: number;
-  ping: (id: number) => string;
+  ping: (id: number) => HeartbeatFrame;
   /** false: not a pong; true: a pong without an id; a number: the id of the ping it answers. */
   pong: (data: IncomingData) => boolean | number;
 }
@@ -62,6 +63,10 @@ const MAX = MAX_TIMER_MS;
 /** `T` as resolved: every key present, and those in `D` (which have defaults) never undefined. */
 type WithDefaults<T, D extends keyof T> = { [K in keyof T]-?: K extends D ? Exclude<T[K], undefined> : T[K] };
 
+/** Whether a heartbeat frame is binary data (sent as a binary frame). */
+export const isBinary = (value: unknown): value is ArrayBuffer | ArrayBufferView =>
+  value instanceof ArrayBuffer || ArrayBuffer.isView(value);
+
 function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | false {
   if (value === false) return false;
   const { intervalMs, timeoutMs, ping, pong } = group<
@@ -72,7 +77,8 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
     {
       intervalMs: num(25_000, 1, MAX),
       timeoutMs: num(10_000, 1, MAX),
-      ping: fn(true),
+      ping: (value, where) =>
+        isBinary(value) ? value : fn<(id: number) => HeartbeatFrame>(true)(value, where),
       pong: fn(true),
     },
     DEV && 'false or an object',
@@ -80,7 +86,12 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
   return {
     intervalMs,
     timeoutMs,
-    ping: typeof ping === 'string' ? () => ping : (ping ?? ((id) => `{"type":"ping","id":${id}}`)),
+    ping:
+      typeof ping === 'function'
+        ? ping
+        : ping === undefined
+          ? (id) => `{"type":"ping","id":${id}}`
+          : () => ping,
     pong: typeof pong === 'string' ? (data) => data === pong : (pong ?? defaultPong),
   };
 }

@@ -120,12 +120,16 @@ export class Subscriptions<Out extends ChannelMap> {
    * Subscribes a v2 client to a channel with history: publications wait while what it missed `since` its
    * position is replayed (or, without `since`, while the channel's position is read), then the reply says where
    * the channel stands — and whether the replay was complete — and the waiting publications follow, none twice.
+   * When the channel has a new epoch since (its history was lost), the reply says so (a `gap`) and the new
+   * epoch follows it from its first publication, all of which came after the client's position.
    */
   async #recover(client: Client<Out>, channel: string, since: Position | undefined): Promise<void> {
     const waiting: Publication[] = [];
     client.replaying.set(channel, waiting);
     let reply: Extract<ServerFrame, { type: 'subscribed' }> = { type: 'subscribed', channel };
     let replayed = false;
+    /** The new epoch's publications, sent after the reply, and the offset they reach. */
+    let epochStart: { publications: readonly Publication[]; offset: number } | undefined;
     try {
       // Without `since`, the subscription starts where the channel stands as it is accepted — read before this
       // node subscribes, which can take a round trip to a shared broker: what is published meanwhile (by another
@@ -139,20 +143,49 @@ export class Subscriptions<Out extends ChannelMap> {
         for (const publication of recovery.publications) this.#replay(client, publication);
         replayed = true;
         if (since) reply.recovered = true;
-      } else if (since) Object.assign(reply, { recovered: false, reason: recovery.reason });
+      } else if (since) {
+        Object.assign(reply, { recovered: false, reason: recovery.reason });
+        epochStart = await this.#epochStart(channel, since, recovery.position);
+        // The reply puts the client at the new epoch's start, so that what follows it is no jump of its own.
+        if (epochStart) Object.assign(reply, { offset: 0 });
+      }
     } catch (error) {
       this.#events.emit('error', new BrokerError(error));
     }
     if (client.replaying.get(channel) !== waiting) return; // unsubscribed or gone meanwhile
     client.replaying.delete(channel);
-    // Without `since`, and nothing replayed (the channel's epoch changed meanwhile, say), the subscription starts
-    // where this node started to receive the channel: what waits was published after that, none of it twice.
-    const first = waiting[0]?.offset;
-    if (!since && !replayed && reply.offset !== undefined && first !== undefined && first <= reply.offset)
+    // Nothing replayed (the channel's epoch changed meanwhile, say, or the client's own epoch is lost for good):
+    // the subscription starts where this node started to receive the channel — what waits was published after
+    // that, none of it twice, and none of it lost, though the position read after it counts it in.
+    const first = waiting.find((publication) => publication.epoch === reply.epoch)?.offset;
+    if (
+      !replayed &&
+      !epochStart &&
+      reply.offset !== undefined &&
+      first !== undefined &&
+      first <= reply.offset
+    )
       reply.offset = first - 1;
     const { offset = -1 } = reply;
     this.#subscribed(client, channel, reply);
-    for (const publication of waiting) if (publication.offset > offset) this.#replay(client, publication);
+    for (const publication of epochStart?.publications ?? []) this.#replay(client, publication);
+    const upTo = epochStart?.offset ?? offset;
+    for (const publication of waiting) if (publication.offset > upTo) this.#replay(client, publication);
+  }
+
+  /**
+   * The publications of the channel's current epoch from its first, when the client's position is in another
+   * epoch (the store lost the channel's history, or let it go): it saw none of them. None when that history is
+   * trimmed already — the reply's `gap` covers them then, and the subscription starts where it stands.
+   */
+  async #epochStart(
+    channel: string,
+    since: Position,
+    now: Position,
+  ): Promise<{ publications: readonly Publication[]; offset: number } | undefined> {
+    if (now.epoch === since.epoch) return undefined;
+    const fresh = await this.#broker.recover(channel, { offset: 0, epoch: now.epoch });
+    return fresh.recovered ? { publications: fresh.publications, offset: fresh.position.offset } : undefined;
   }
 
   #replay(client: Client<Out>, publication: Publication): void {

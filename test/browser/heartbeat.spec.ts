@@ -126,6 +126,35 @@ test("text ping/pong ('ping' → 'pong') is expressible: heartbeats fire and 'po
   expect(await probe.args('message')).toEqual(['hello']);
 });
 
+test('a binary ping goes out as a binary frame; a binary answer is its pong, not a message', async ({
+  page,
+  server,
+}) => {
+  await openLibrary(page, server);
+  // The fixture echoes binary frames: the echo of the one-byte ping is the pong a binary protocol would answer.
+  const probe = await SocketProbe.create(
+    page,
+    (RS, arg) =>
+      new RS.ReliableSocket(arg.url, {
+        binaryType: 'arraybuffer',
+        heartbeat: {
+          ping: new Uint8Array([3]),
+          pong: (data) => data instanceof ArrayBuffer && new Uint8Array(data)[0] === 3,
+          intervalMs: 200,
+          timeoutMs: 1000,
+        },
+      }),
+    { url: server.wsUrl },
+  );
+  await probe.waitFor('heartbeat', { count: 3 });
+  const binary = server.received.filter((frame) => Buffer.isBuffer(frame.data));
+  expect(binary.length).toBeGreaterThanOrEqual(3);
+  expect(binary.every((frame) => (frame.data as Buffer).equals(Buffer.from([3])))).toBe(true);
+  await probe.send('hello');
+  await probe.waitFor('message');
+  expect(await probe.args('message')).toEqual(['hello']);
+});
+
 test('pings go out every intervalMs even when timeoutMs is longer than intervalMs', async ({
   page,
   server,

@@ -1,8 +1,11 @@
 // The Redis broker against a real redis-server (one per test, on a unix socket in a temp dir): the Broker
 // contract with two nodes — two RedisBrokers, as two server processes would have — sharing one Redis.
+import net from 'node:net';
+import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { createClient } from 'redis';
 import type { HistoryLimits, Publication } from '../../src/server/broker.js';
+import { reconnectDelayMs } from '../../src/server/redis/connection.js';
 import { RedisBroker, type RedisBrokerOptions } from '../../src/server/redis/index.js';
 import { RENEW } from '../../src/server/redis/session-scripts.js';
 import { RedisServer } from '../fixture/redis-server.js';
@@ -360,3 +363,114 @@ withRedis(
     }
   },
 );
+
+/**
+ * A proxy in front of the test's Redis, as a load balancer or the schedule test's relay is: while `down` (Redis
+ * restarting behind it), it accepts connections and cuts them at once — so node-redis gets as far as its
+ * handshake every time; `cutOn` cuts a connection once, when bytes it sends contain that text.
+ */
+async function proxy(redis: RedisServer) {
+  const upstream = redis.url.slice('unix://'.length);
+  const front = path.join(redis.dir, 'proxy.sock');
+  const sockets = new Set<net.Socket>();
+  const state = { down: false, cutOn: undefined as string | undefined };
+  const server = net.createServer((client) => {
+    if (state.down) return void client.destroy();
+    const redisSide = net.connect(upstream);
+    for (const [from, to] of [
+      [client, redisSide],
+      [redisSide, client],
+    ] as const) {
+      sockets.add(from);
+      from.on('error', () => to.destroy());
+      from.on('close', () => {
+        sockets.delete(from);
+        to.destroy();
+      });
+    }
+    client.on('data', (chunk: Buffer) => {
+      if (state.cutOn === undefined || !chunk.includes(state.cutOn)) return void redisSide.write(chunk);
+      state.cutOn = undefined;
+      client.destroy();
+    });
+    redisSide.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(front, () => resolve()));
+  return {
+    url: `unix://${front}`,
+    state,
+    /** Redis goes away behind the proxy: every connection is cut, new ones too. */
+    down(): void {
+      state.down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    /** Cuts every connection (the brokers on it reconnect in vain until they are closed) and stops. */
+    close(): Promise<void> {
+      state.down = true;
+      for (const socket of sockets) socket.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+withRedis(
+  'Redis restarting behind a proxy (connections accepted, then cut): calls made meanwhile wait, and run within a quarter second or so of its return',
+  async ({ redis, broker }) => {
+    const front = await proxy(redis);
+    try {
+      const b = broker({ url: front.url });
+      const errors: Error[] = [];
+      b.onError((error) => errors.push(error as Error));
+      const got: Publication[] = [];
+      await b.subscribe('chat', (p) => got.push(p));
+      await b.publish('chat', '1', LIMITS);
+      front.down();
+      await until(
+        () => errors.some((error) => /command connection/.test(error.message)),
+        'the outage noticed',
+      );
+      // node-redis writes what waits in its offline queue during each attempt's handshake and fails all of it
+      // when the attempt is cut: these must not be there.
+      const publication = b.publish('chat', '2', LIMITS);
+      const attachment = b.attach(undefined, link(), OWNER);
+      const late = b.subscribe('later', () => {});
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // attempts: up to 200 ms (+ jitter) apart
+      const back = performance.now();
+      front.state.down = false;
+      expect(await publication).toMatchObject({ offset: 2 });
+      expect((await attachment).resumed).toBe(false);
+      await late;
+      // node-redis' default strategy waited up to 2.2 s here.
+      expect(performance.now() - back).toBeLessThan(500);
+      await until(() => got.length === 2, 'the publication made during the outage');
+    } finally {
+      await front.close();
+    }
+  },
+);
+
+withRedis(
+  'a node whose own topic was being subscribed to when Redis went away subscribes once it is back, and attaches',
+  async ({ redis, broker }) => {
+    const front = await proxy(redis);
+    try {
+      front.state.cutOn = 'rs:n:'; // the SUBSCRIBE to the node's topic: its connection is cut before the answer
+      const b = broker({ url: front.url });
+      b.onError(() => {});
+      await b.ready; // rejected for good before: every attach on this node failed
+      const frames: Frame[] = [];
+      const { record } = await b.attach(undefined, link(frames), OWNER);
+      await b.send(record.id, '{"n":1}', ANY);
+      await until(() => frames.length === 1, 'a frame through the node topic');
+    } finally {
+      await front.close();
+    }
+  },
+);
+
+test('the broker’s own clients try again quickly after a failed attempt: within 250 ms, never giving up', () => {
+  expect([1, 2, 3, 10, 1000].map((retries) => reconnectDelayMs(retries, () => 0))).toEqual([
+    50, 100, 200, 200, 200,
+  ]);
+  expect(reconnectDelayMs(1000, () => 0.999)).toBe(249);
+});

@@ -140,6 +140,29 @@ test.describe('protocol v2', () => {
     ]);
   });
 
+  test('subscribe since a position in a lost epoch: the reply says so from the new epoch’s start, and the new epoch follows', async ({
+    kit,
+  }) => {
+    // After a store loss (a node restarted on memory, Redis restarted) the client's position is in an epoch that
+    // is gone; what the new epoch published before its subscription took effect was missed too, and must come.
+    const { server, url } = await kit.serve();
+    await server.publish('news', 1);
+    await server.publish('news', 2);
+    const peer = await kit.connect(url);
+    await hello(peer);
+    peer.send({ type: 'subscribe', channel: 'news', seq: 1, since: { offset: 7, epoch: 'a lost epoch' } });
+    const reply = await peer.frame({ type: 'subscribed' });
+    await server.publish('news', 3);
+    await expect.poll(() => peer.of('message').length).toBe(3);
+    const { epoch } = reply;
+    expect(peer.frames.filter((f) => f.type === 'message' || f.type === 'subscribed')).toEqual([
+      { type: 'subscribed', channel: 'news', offset: 0, epoch, recovered: false, reason: 'epoch' },
+      { type: 'message', channel: 'news', offset: 1, epoch, data: 1 },
+      { type: 'message', channel: 'news', offset: 2, epoch, data: 2 },
+      { type: 'message', channel: 'news', offset: 3, epoch, data: 3 },
+    ]);
+  });
+
   test('the except of a publication gets a skip (position, no data), live and in a replay on a new connection', async ({
     kit,
   }) => {

@@ -7,6 +7,8 @@ import { MAX_TIMER_MS } from '../../timer.js';
  */
 export interface RedisClient {
   readonly isOpen: boolean;
+  /** Connected and past its handshake: what is sent now is written at once (calls wait for it otherwise). */
+  readonly isReady: boolean;
   connect(): Promise<unknown>;
   duplicate(): RedisClient;
   sendCommand(args: string[], options?: { timeout?: number }): Promise<unknown>;
@@ -31,7 +33,9 @@ export interface RedisBrokerOptions {
   url?: string | undefined;
   /**
    * A node-redis client of yours (`createClient(…)` from `redis`, connected or not), instead of `url`. The broker
-   * sends its commands on it and makes a duplicate for pub/sub; `close()` closes the duplicate, not yours.
+   * sends its commands on it and makes a duplicate for pub/sub; `close()` closes the duplicate, not yours. Its
+   * `socket.reconnectStrategy` is yours too: node-redis' default waits up to 2.2 s between attempts, so a node
+   * may serve nothing for that long after Redis is back (the broker's own clients retry every 250 ms at most).
    */
   client?: RedisClient | undefined;
   /**
