@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { Pair } from '../fixture/tcp-proxy.js';
 
 /**
  * The network between the schedule's client and its server nodes: a TCP proxy on 127.0.0.1 whose faults act on
@@ -71,46 +72,13 @@ export class Link {
       client.resetAndDestroy();
       return;
     }
-    const pair = new Pair(client, net.connect(this.upstreamPort, '127.0.0.1'), () =>
-      this.#pairs.delete(pair),
+    const pair = new Pair(
+      client,
+      net.connect(this.upstreamPort, '127.0.0.1'),
+      () => this.#pairs.delete(pair),
+      'reset',
     );
     this.#pairs.add(pair);
     pair.thaw();
-  }
-}
-
-/** One client connection and its upstream twin; when either side ends, the other follows. */
-export class Pair {
-  constructor(
-    readonly client: net.Socket,
-    readonly upstream: net.Socket,
-    onGone: () => void,
-  ) {
-    const end = (): void => {
-      this.reset();
-      onGone();
-    };
-    for (const socket of [client, upstream]) {
-      socket.setNoDelay(true);
-      socket.on('close', end);
-      socket.on('error', end);
-    }
-  }
-
-  freeze(): void {
-    this.client.unpipe(this.upstream);
-    this.upstream.unpipe(this.client);
-    this.client.pause();
-    this.upstream.pause();
-  }
-
-  thaw(): void {
-    this.client.pipe(this.upstream);
-    this.upstream.pipe(this.client);
-  }
-
-  reset(): void {
-    if (!this.client.destroyed) this.client.resetAndDestroy();
-    if (!this.upstream.destroyed) this.upstream.resetAndDestroy();
   }
 }

@@ -3,44 +3,12 @@
 // the server's session frames deduplicated, a lost session (renumbered, redelivered), history positions and
 // gaps, overflow, close, and the fall back to v1.
 import { expect, test } from '@playwright/test';
-import type { ReliableSocketOptions } from '../../src/options.js';
-import { ReliableSocket } from '../../src/reliable-socket.js';
 import { FakeWebSocket, record, settle, withFakeTime } from './fakes.js';
+import { drop as dropConnection, ofType, push, sent, socket, welcome, ws } from './v2-client.js';
 
 const clock = withFakeTime();
 
-function socket(options: ReliableSocketOptions = {}): ReliableSocket {
-  return new ReliableSocket('ws://127.0.0.1:1/', {
-    WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
-    heartbeat: false,
-    reconnect: { random: () => 0 },
-    ...options,
-  });
-}
-
-const ws = (): FakeWebSocket => FakeWebSocket.last();
-type Frame = Record<string, unknown>;
-/** What the client sent on the current connection, parsed. */
-const sent = (w = ws()): Frame[] => w.sent.map((f) => JSON.parse(String(f)) as Frame);
-const push = (frame: object): void => ws().receive(JSON.stringify(frame));
-/** Frames of a type, without the fields that vary. */
-const ofType = (type: string, w = ws()): Frame[] => sent(w).filter((f) => f.type === type);
-
-/** Opens the current connection and answers its hello. */
-async function welcome(resumed: boolean, received: number, session = 's1'): Promise<Frame> {
-  if (ws().readyState === 0) ws().open();
-  const hello = sent()[0]!;
-  expect(hello.type).toBe('hello');
-  push({ type: 'welcome', v: 2, session, resumed, received });
-  await settle();
-  return hello;
-}
-
-/** Loses the connection and lets the (zero) retry delay pass. */
-function drop(): void {
-  ws().fail();
-  clock.advance(0);
-}
+const drop = (): void => dropConnection(clock);
 
 test.describe('session handshake', () => {
   test('hello goes first on every connection; nothing sequenced goes out before welcome', async () => {

@@ -4,53 +4,21 @@
 // resend buffer bounds only what was never written; a gap per hole in offsets; requests paced under the
 // server's limit; `redelivered` only for what was written.
 import { expect, test } from '@playwright/test';
-import type { ReliableSocketOptions } from '../../src/options.js';
-import { ReliableSocket } from '../../src/reliable-socket.js';
 import { FakeWebSocket, record, settle, transitions, withFakeTime } from './fakes.js';
+import {
+  drop as dropConnection,
+  ofType,
+  push,
+  sent,
+  socket,
+  welcome,
+  welcomeFrame,
+  ws,
+} from './v2-client.js';
 
 const clock = withFakeTime();
 
-function socket(options: ReliableSocketOptions = {}): ReliableSocket {
-  return new ReliableSocket('ws://127.0.0.1:1/', {
-    WebSocket: FakeWebSocket as unknown as ReliableSocketOptions['WebSocket'],
-    heartbeat: false,
-    reconnect: { random: () => 0 },
-    ...options,
-  });
-}
-
-const ws = (): FakeWebSocket => FakeWebSocket.last();
-type Frame = Record<string, unknown>;
-const sent = (w = ws()): Frame[] => w.sent.map((f) => JSON.parse(String(f)) as Frame);
-const push = (frame: object): void => ws().receive(JSON.stringify(frame));
-const ofType = (type: string, w = ws()): Frame[] => sent(w).filter((f) => f.type === type);
-const welcomeFrame = (resumed: boolean, received: number, session = 's1', extra: object = {}) => ({
-  type: 'welcome',
-  v: 2,
-  session,
-  resumed,
-  received,
-  ...extra,
-});
-
-/** Opens the current connection (if it is not yet) and answers its hello. */
-async function welcome(
-  resumed: boolean,
-  received: number,
-  session = 's1',
-  extra: object = {},
-): Promise<void> {
-  if (ws().readyState === 0) ws().open();
-  expect(sent()[0]?.type).toBe('hello');
-  push(welcomeFrame(resumed, received, session, extra));
-  await settle();
-}
-
-/** Loses the connection and lets the (zero) retry delay pass. */
-function drop(): void {
-  ws().fail();
-  clock.advance(0);
-}
+const drop = (): void => dropConnection(clock);
 
 test.describe('1. a channel opened once the socket is open', () => {
   test('greets the open connection; its subscribe, sends and requests go after welcome, and work', async () => {
