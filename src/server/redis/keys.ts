@@ -1,4 +1,4 @@
-// Where the Redis broker keeps things (README, "Several nodes on Redis", lists them with their bounds). Every
+// Where the Redis broker keeps things (docs/redis-deployment.md lists them with their bounds). Every
 // name starts with the prefix; channel names are used as they are (any string: the suffixes keep them apart).
 
 /** The names of one deployment's keys and pub/sub channels. */

@@ -37,7 +37,7 @@ const SESSION_ID = /^[\w-]{1,64}$/;
  * when Redis restarts — without its data, or from an older snapshot, or as a promoted replica — channels get a
  * new epoch (clients hear a `gap`, never reused offsets) and sessions are lost (their clients reconnect and send
  * again what was not acknowledged). While Redis is unreachable or paused, calls wait, however long, bounded by
- * `maxPendingCommands` and `maxPendingBytes`. README, "Several nodes on Redis", describes the deployment, the
+ * `maxPendingCommands` and `maxPendingBytes`. docs/redis-deployment.md describes the deployment, the
  * keys and their bounds.
  *
  * @example

@@ -30,7 +30,7 @@ end
  * restart without data, a restore from an older snapshot, or a failover to a replica (which has a run id of its
  * own). Read inside each script, never passed by a node: a node's cached run id would be stale for the commands
  * it queued during an outage, and those would write the old generation into the new store. (INFO server costs
- * Redis about 6 µs; README, "Several nodes on Redis", has the measurement.)
+ * Redis about 10 µs per script, measured against an HGET's 0.5 µs; CHANGELOG.)
  */
 export const RUN = `
 local function store_run()
