@@ -59,6 +59,11 @@ export class ScheduleNode {
     return this.server.port ?? 0;
   }
 
+  /** Session attaches held back or on their way to this node's broker. */
+  get attachesPending(): number {
+    return this.#slow?.pending ?? 0;
+  }
+
   /** How long this node's session attaches wait before they reach its broker (0: not at all). */
   set attachDelayMs(ms: number) {
     this.#attachDelayMs = ms;

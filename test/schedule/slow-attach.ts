@@ -8,14 +8,21 @@ import type { Broker, SessionLink } from '../../src/server/broker.js';
 export class SlowAttach {
   /** How long the next attaches wait before they reach the broker, in milliseconds (0: not at all). */
   delayMs = 0;
+  /** Attaches still held back or on their way: the world is not settled while one is (a late hello lands then). */
+  pending = 0;
   /** The broker to give the server. */
   readonly broker: Broker;
 
   constructor(real: Broker) {
     const attach = async (id: string | undefined, link: SessionLink, owner: string, attempt?: number) => {
       const delayMs = this.delayMs;
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return real.attach(id, link, owner, attempt);
+      this.pending++;
+      try {
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return await real.attach(id, link, owner, attempt);
+      } finally {
+        this.pending--;
+      }
     };
     this.broker = new Proxy(real, {
       get: (target, key) => {

@@ -188,6 +188,8 @@ export class World {
   #quiet(): boolean {
     const app = this.app;
     if (app.socket.state !== 'open' || app.socket.unacknowledged > 0 || app.pending > 0) return false;
+    // A hello held back before the heal still lands: what was sent to its connection reaches the session then.
+    if (this.nodes.some((node) => node.attachesPending > 0)) return false;
     const last = new Map<string, { id: string; t: number }>();
     for (const event of this.history.of('published')) if (event.ok) last.set(event.channel, event);
     const direct = latest(this.history.of('direct'), (event) => event.taken && !event.oversize);
