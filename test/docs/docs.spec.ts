@@ -14,13 +14,13 @@
 //   ```sh / html / text / mermaid / json   not code for tsc
 // Any other info string — or none — fails the test, so no block escapes unnoticed.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
+import { packIntoScratch } from '../fixture/scratch-project.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -183,19 +183,9 @@ test('every relative link of README and docs points to a file that the package s
 test('the doc blocks compile (strict, the packed package) and the runnable ones run', async () => {
   test.setTimeout(240_000);
   const blocks = await allBlocks();
-  const scratch = await mkdtemp(path.join(tmpdir(), 'reliable-socket-docs-'));
+  const { scratch, tarball } = await packIntoScratch(root, 'reliable-socket-docs-');
   const children: ChildProcess[] = [];
   try {
-    // --ignore-scripts: `npm run build` has built dist/ (prepack would rebuild it under running tests).
-    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    await writeFile(
-      path.join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
-    );
     const versions = await Promise.all(DEPENDENCIES.map(async (name) => `${name}@${await versionOf(name)}`));
     await run(
       'npm',
@@ -206,7 +196,7 @@ test('the doc blocks compile (strict, the packed package) and the runnable ones 
         '--no-fund',
         '--no-package-lock',
         '--fetch-timeout=30000',
-        path.join(scratch, filename),
+        tarball,
         ...versions,
       ],
       { cwd: scratch, timeout: 120_000 },

@@ -7,12 +7,12 @@
 // or named a DOM type, this fails; if the payload became `unknown` or `any`, the assignments and the
 // exactness check below fail. Needs `npm run build` first (npm test does it).
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
+import { packIntoScratch } from '../fixture/scratch-project.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -97,19 +97,10 @@ async function versionOf(name: string): Promise<string> {
 
 test('the packed tarball type-checks for a user: zod channel inferred, skipLibCheck false, no DOM lib', async () => {
   test.setTimeout(180_000);
-  const scratch = await mkdtemp(path.join(tmpdir(), 'reliable-socket-types-'));
+  const { scratch, tarball } = await packIntoScratch(root, 'reliable-socket-types-');
   try {
-    const packed = await run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', scratch], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
-    await writeFile(
-      path.join(scratch, 'package.json'),
-      JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
-    );
     // The npm cache already holds these (npm ci put them there); the registry is only the fallback.
-    const install = [path.join(scratch, filename), 'zod', '@types/node'].map(async (name) =>
+    const install = [tarball, 'zod', '@types/node'].map(async (name) =>
       name.startsWith('/') ? name : `${name}@${await versionOf(name)}`,
     );
     await run(
