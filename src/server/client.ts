@@ -3,12 +3,26 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { RawData, WebSocket } from 'ws';
 import { type ClientFrame, decodeClientFrame, encode, type ServerFrame } from '../protocol.js';
+import { MAX_TIMER_MS } from '../timer.js';
 import type { Publication } from './broker.js';
 import { Flow } from './flow.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { Session } from './session.js';
 import type { ChannelMap, ChannelOf, DisconnectInfo, MalformedInfo, ServerClient } from './types.js';
+
+/** Who a {@link Client} is: what the server numbered it, and what `authorize` said about it. */
+export interface ClientIdentity {
+  id: number;
+  key: string;
+  request: IncomingMessage;
+  /** Its address, as `clientAddress` read it. */
+  address: string;
+  data: unknown;
+  identity?: string | undefined;
+  /** When its credentials expire, in ms since the epoch. */
+  expiresAt?: number | undefined;
+}
 
 /** What a {@link Client} reports to the server that owns it. Never throws. */
 export interface ClientHost<Out extends ChannelMap> {
@@ -108,24 +122,28 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   #earlyBytes = 0;
   #earlyTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly id: number,
-    /** Unique across every node sharing the broker: how a publication says which client it skips. */
-    readonly key: string,
-    readonly request: IncomingMessage,
-    readonly data: unknown,
-    readonly identity: string | undefined,
-    ws: WebSocket,
-    host: ClientHost<Out>,
-    limits: ClientLimits,
-  ) {
+  readonly id: number;
+  /** Unique across every node sharing the broker: how a publication says which client it skips. */
+  readonly key: string;
+  readonly request: IncomingMessage;
+  readonly address: string;
+  readonly data: unknown;
+  readonly identity: string | undefined;
+  /** Closes the connection (4401) when the credentials it was accepted with expire. */
+  #expiry: NodeJS.Timeout | undefined;
+
+  constructor(who: ClientIdentity, ws: WebSocket, host: ClientHost<Out>, limits: ClientLimits) {
+    ({ id: this.id, key: this.key, request: this.request, address: this.address } = who);
+    this.data = who.data;
+    this.identity = who.identity;
+    if (who.expiresAt !== undefined) this.#expireAt(who.expiresAt);
     this.#ws = ws;
     this.#host = host;
     this.#limits = limits;
     this.steps = new KeyedQueue(limits.maxPendingRequests, host.track);
-    this.#flow = new Flow(ws, request.socket as Socket, limits.rateLimit, limits.maxBufferedBytes);
+    this.#flow = new Flow(ws, this.request.socket as Socket, limits.rateLimit, limits.maxBufferedBytes);
     ws.on('message', (data, isBinary) => this.#received(data, isBinary));
-    ws.on('ping', () => this.#flow.received());
+    ws.on('ping', (payload) => this.#flow.received(payload.length));
     ws.on('pong', (payload) => this.#pong(payload));
     // `ws` emits `error` before it closes the connection; without a listener the error would end the process.
     ws.on('error', (error) => {
@@ -235,6 +253,15 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     return true;
   }
 
+  /**
+   * Sends a publication of the channel's history that the client asked for (a replay): its bytes count
+   * against the client's byte budget, so that asking again and again slows the client down.
+   */
+  sendReplay(text: string): boolean {
+    this.#flow.replayed(Buffer.byteLength(text));
+    return this.sendText(text);
+  }
+
   sendFrame(frame: ServerFrame): boolean {
     return this.sendText(encode(frame));
   }
@@ -289,11 +316,11 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   }
 
   #received(data: RawData, isBinary: boolean): void {
-    this.#flow.received();
-    // Once a close frame is out (1008, 1012, close()), what the client still sends is moot.
-    if (this.#state === 'closing' || this.#state === 'closed') return;
     // The socket keeps the default binaryType 'nodebuffer', so every message arrives as one Buffer.
     const buffer = data as Buffer;
+    this.#flow.received(buffer.length);
+    // Once a close frame is out (1008, 1012, close()), what the client still sends is moot.
+    if (this.#state === 'closing' || this.#state === 'closed') return;
     const text = isBinary ? undefined : buffer.toString();
     const frame = text === undefined ? undefined : decodeClientFrame(text);
     if (!frame) this.malformed(text ?? buffer, text === undefined ? BINARY : NOT_A_FRAME);
@@ -306,7 +333,7 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   }
 
   #pong(payload: Buffer): void {
-    this.#flow.received();
+    this.#flow.received(payload.length);
     // Only the answer to our own ping proves the client alive: unsolicited pongs prove nothing.
     if (this.#ping?.equals(payload)) this.#ping = undefined;
   }
@@ -320,8 +347,16 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     this.#closeTimer = setTimeout(() => this.#ws.terminate(), this.#limits.closeTimeoutMs);
   }
 
+  /** Closes the connection with 4401 at `expiresAt` (ms since the epoch); a timer waits at most ~24.8 days. */
+  #expireAt(expiresAt: number): void {
+    const waitMs = expiresAt - Date.now();
+    if (waitMs > MAX_TIMER_MS) this.#expiry = setTimeout(() => this.#expireAt(expiresAt), MAX_TIMER_MS);
+    else this.#expiry = setTimeout(() => this.close(4401, 'credentials expired'), Math.max(0, waitMs));
+  }
+
   #ended(code: number, reason: string): void {
     clearTimeout(this.#closeTimer);
+    clearTimeout(this.#expiry);
     clearTimeout(this.#earlyTimer);
     this.#early = undefined;
     this.#flow.stop();

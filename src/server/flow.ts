@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
+import type { ResolvedRateLimit } from './options.js';
 import { TokenBucket } from './token-bucket.js';
 
 /**
@@ -10,8 +11,9 @@ type PauseReason = 'rate' | 'buffer' | 'attach';
 
 /**
  * Flow control of one client, on reading: the server stops reading a client's frames while it is over its
- * frame budget (`rateLimit`) or while more than half of `maxBufferedBytes` waits to be sent to it, and reads
- * again once the budget has refilled or the socket has drained. The frames wait in the TCP connection, where
+ * frame or byte budget (`rateLimit`: the bytes it sends, and the history replayed to it, which its
+ * subscribes ask for) or while more than half of `maxBufferedBytes` waits to be sent to it, and reads again
+ * once the budgets have refilled or the socket has drained. The frames wait in the TCP connection, where
  * they cost the server nothing. Owns its timer and its socket listener; {@link stop} ends both.
  */
 export class Flow {
@@ -19,27 +21,36 @@ export class Flow {
   readonly #socket: Socket;
   /** The frame budget; undefined without a rate limit, and once stopped. */
   #bucket: TokenBucket | undefined;
+  /** The byte budget; undefined without a rate limit, and once stopped. */
+  #bytes: TokenBucket | undefined;
   /** Buffered bytes above which reading stops; Infinity once stopped. */
   #highWater: number;
   readonly #paused = new Set<PauseReason>();
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    ws: WebSocket,
-    socket: Socket,
-    rate: { framesPerSecond: number; burst: number } | false,
-    maxBufferedBytes: number,
-  ) {
+  constructor(ws: WebSocket, socket: Socket, rate: ResolvedRateLimit | false, maxBufferedBytes: number) {
     this.#ws = ws;
     this.#socket = socket;
     this.#bucket = rate ? new TokenBucket(rate.framesPerSecond, rate.burst) : undefined;
+    this.#bytes = rate ? new TokenBucket(rate.bytesPerSecond, rate.burstBytes) : undefined;
     // 'drain' only comes after a write found the socket's buffer at its high-water mark: never pause below it.
     this.#highWater = Math.max(maxBufferedBytes / 2, socket.writableHighWaterMark);
   }
 
-  /** A frame arrived: it takes a token; a client in debt is not read until it is out of it. */
-  received(): void {
-    const waitMs = this.#bucket?.take() ?? 0;
+  /**
+   * A frame of `bytes` arrived: it takes a frame token and its bytes; a client in debt is not read until it is
+   * out of it.
+   */
+  received(bytes = 0): void {
+    this.#owe(Math.max(this.#bucket?.take() ?? 0, this.#bytes?.take(bytes) ?? 0));
+  }
+
+  /** The client asked for `bytes` of history (a replay): they count against its byte budget. */
+  replayed(bytes: number): void {
+    this.#owe(this.#bytes?.take(bytes) ?? 0);
+  }
+
+  #owe(waitMs: number): void {
     if (waitMs > 0 && !this.#paused.has('rate')) {
       this.#pause('rate');
       this.#timer = setTimeout(this.#refilled, waitMs);
@@ -69,6 +80,7 @@ export class Flow {
    */
   stop(): void {
     this.#bucket = undefined;
+    this.#bytes = undefined;
     this.#highWater = Infinity;
     clearTimeout(this.#timer);
     this.#socket.off('drain', this.#drained);
@@ -78,7 +90,7 @@ export class Flow {
 
   readonly #refilled = (): void => {
     // Frames read before the pause took hold took tokens too: wait until those have refilled as well.
-    const waitMs = this.#bucket?.waitMs() ?? 0;
+    const waitMs = Math.max(this.#bucket?.waitMs() ?? 0, this.#bytes?.waitMs() ?? 0);
     if (waitMs > 0) this.#timer = setTimeout(this.#refilled, waitMs);
     else this.#resume('rate');
   };

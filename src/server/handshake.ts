@@ -1,20 +1,33 @@
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import { Admission } from './admission.js';
 import { AuthorizeError } from './errors.js';
 import type { ResolvedServerOptions } from './options.js';
 import { hostAllowed, originAllowed } from './origin.js';
+import type { RefusalReason, RefusedInfo } from './types.js';
 
 /**
- * How an upgrade request is refused: 401/403 by `authorize`, 403 for a foreign origin, 500 when a hook failed,
- * 503 when `authorize` took too long, 404 for a path nobody serves.
+ * How an upgrade request is refused: 401/403 by `authorize`, 403 for a foreign origin or host, 404 for a path
+ * nobody serves, 429 for an address over its connections, 500 when a hook failed, 503 when `authorize` took
+ * too long or the node is full.
  */
-export type RefusalStatus = 401 | 403 | 404 | 500 | 503;
+export type RefusalStatus = 401 | 403 | 404 | 429 | 500 | 503;
 
-/** What the checks decided about an upgrade request: accepted with the client's data, or a status to refuse with. */
+/** What the checks decided about an upgrade request: accepted with the client's data, or refused and why. */
 export type Verdict =
-  | { accepted: true; data: unknown; identity?: string | undefined }
-  | { accepted: false; status: RefusalStatus };
+  | { accepted: true; data: unknown; identity?: string | undefined; expiresAt?: number | undefined }
+  | { accepted: false; status: RefusalStatus; reason: RefusalReason };
+
+const REFUSED = {
+  host: { accepted: false, status: 403, reason: 'host' },
+  origin: { accepted: false, status: 403, reason: 'origin' },
+  failed: { accepted: false, status: 500, reason: 'authorize-failed' },
+  late: { accepted: false, status: 503, reason: 'authorize-timeout' },
+  unauthorized: { accepted: false, status: 401, reason: 'unauthorized' },
+  forbidden: { accepted: false, status: 403, reason: 'forbidden' },
+  expired: { accepted: false, status: 401, reason: 'expired' },
+} as const satisfies Record<string, Verdict>;
 
 /** Whether the request's pathname (the query string ignored) is `path`; every request matches no path. */
 export function matchesPath(request: IncomingMessage, path: string | undefined): boolean {
@@ -38,18 +51,26 @@ export function refuse(socket: Duplex, status: RefusalStatus): void {
   );
 }
 
-/** What `authorize` answered, as a verdict: `true` or `{ data }` accepts; 403 is 403; anything else is 401. */
+/**
+ * What `authorize` answered, as a verdict: `true` or `{ data }` accepts (unless its `expiresAt` has passed);
+ * 403 is 403; anything else is 401.
+ */
 function verdictOf(answer: unknown): Verdict {
   if (answer === true) return { accepted: true, data: undefined };
   if (answer !== null && typeof answer === 'object' && 'data' in answer) {
-    const { identity } = answer as { identity?: unknown };
+    const { identity, expiresAt } = answer as { identity?: unknown; expiresAt?: unknown };
+    const expires =
+      expiresAt instanceof Date ? expiresAt.getTime() : typeof expiresAt === 'number' ? expiresAt : undefined;
+    // An unreadable time (NaN, an invalid Date) is no time at all: such credentials never work.
+    if (expires !== undefined && !(expires > Date.now())) return REFUSED.expired;
     return {
       accepted: true,
       data: answer.data,
       identity: typeof identity === 'string' ? identity : undefined,
+      expiresAt: expires,
     };
   }
-  return { accepted: false, status: answer === 403 ? 403 : 401 };
+  return answer === 403 ? REFUSED.forbidden : REFUSED.unauthorized;
 }
 
 /**
@@ -67,23 +88,23 @@ export async function check(
   onCancel: (cancel: () => void) => void,
 ): Promise<Verdict> {
   try {
-    if (!hostAllowed(request, options.allowedHosts) || !originAllowed(request, options.allowedOrigins))
-      return { accepted: false, status: 403 };
+    if (!hostAllowed(request, options.allowedHosts)) return REFUSED.host;
+    if (!originAllowed(request, options.allowedOrigins)) return REFUSED.origin;
   } catch (error) {
     failed(new AuthorizeError(error, 'allowedOrigins'));
-    return { accepted: false, status: 500 };
+    return REFUSED.failed;
   }
   const { authorize, authorizeTimeoutMs } = options;
   if (!authorize) return { accepted: true, data: undefined };
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<Verdict>((resolve) => {
-    const give = () => resolve({ accepted: false, status: 503 });
+    const give = () => resolve(REFUSED.late);
     onCancel(give);
     if (authorizeTimeoutMs !== Infinity) timer = setTimeout(give, authorizeTimeoutMs);
   });
   const decided = (async () => verdictOf(await authorize(request)))().catch((error: unknown): Verdict => {
     failed(new AuthorizeError(error));
-    return { accepted: false, status: 500 };
+    return REFUSED.failed;
   });
   try {
     return await Promise.race([decided, late]);
@@ -92,13 +113,33 @@ export async function check(
   }
 }
 
-/** What {@link Handshakes} reports to the server. Neither may throw. */
+/** A client that passed the checks and completed the handshake. */
+export interface Accepted {
+  ws: WebSocket;
+  request: IncomingMessage;
+  /** What `authorize` attached, who it said the client is, and when its credentials expire. */
+  verdict: Extract<Verdict, { accepted: true }>;
+}
+
+/** What {@link Handshakes} reports to the server. None may throw. */
 export interface HandshakeHost {
-  /** A client passed the checks and completed the handshake; `data` is what `authorize` attached. */
-  accept(ws: WebSocket, request: IncomingMessage, data: unknown, identity: string | undefined): void;
+  /** A client passed the checks and completed the handshake. */
+  accept(accepted: Accepted): void;
   /** `authorize` or `allowedOrigins` threw or rejected (the handshake was refused with 500). */
   failed(error: AuthorizeError): void;
+  /** An upgrade request was refused. */
+  refused(info: RefusedInfo): void;
 }
+
+/**
+ * Close codes of the refusals said in band (`refusal: 'close'`): `authorize`'s. Origin and host refusals stay
+ * HTTP 403: a page of another site learns nothing from them.
+ */
+const CLOSE_CODES: Partial<Record<RefusalReason, number>> = {
+  unauthorized: 4401,
+  expired: 4401,
+  forbidden: 4403,
+};
 
 /**
  * The HTTP side of accepting clients: takes the HTTP server's `upgrade` requests for our path, checks their
@@ -114,11 +155,13 @@ export class Handshakes {
   readonly #wss: WebSocketServer;
   /** Upgrade sockets waiting for `authorize`, with the function that ends the wait. */
   readonly #pending = new Map<Duplex, () => void>();
+  readonly #admission: Admission;
 
   constructor(http: Server, options: ResolvedServerOptions, host: HandshakeHost) {
     this.#http = http;
     this.#options = options;
     this.#host = host;
+    this.#admission = new Admission(options.maxConnections, options.maxConnectionsPerAddress);
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -138,18 +181,32 @@ export class Handshakes {
   }
 
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const address = this.#options.clientAddress(request);
     if (!matchesPath(request, this.#options.path)) {
       // Another listener may serve that path; when there is none, nobody else would ever answer.
-      if (this.#http.listenerCount('upgrade') === 1) refuse(socket, 404);
+      if (this.#http.listenerCount('upgrade') === 1) this.#refuse(request, socket, address, 404, 'path');
       return;
     }
-    void this.#upgrade(request, socket, head);
+    const leave = this.#admission.enter(address);
+    if (typeof leave !== 'function') {
+      const status = leave === 'too-many-connections' ? 503 : 429;
+      return this.#refuse(request, socket, address, status, leave);
+    }
+    void this.#upgrade(request, socket, head, address, leave);
   };
 
-  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+  async #upgrade(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    address: string,
+    leave: () => void,
+  ): Promise<void> {
     // Node's HTTP server removed its own error handler when it handed the socket over for the upgrade.
     const destroy = () => socket.destroy();
     socket.on('error', destroy);
+    // Its place is given back when the TCP connection closes, however it ends: refused, given up, or accepted.
+    socket.once('close', leave);
     this.#pending.set(socket, () => {});
     const verdict = await check(this.#options, request, this.#host.failed, (cancel) =>
       this.#pending.set(socket, cancel),
@@ -157,11 +214,31 @@ export class Handshakes {
     this.#pending.delete(socket);
     // Destroyed meanwhile: the client gave up, or stop() cut it.
     if (socket.destroyed) return;
-    if (!verdict.accepted) return refuse(socket, verdict.status);
     socket.off('error', destroy);
+    if (!verdict.accepted) {
+      const code = this.#options.refusal === 'close' ? CLOSE_CODES[verdict.reason] : undefined;
+      if (code === undefined) return this.#refuse(request, socket, address, verdict.status, verdict.reason);
+      this.#host.refused({ request, address, reason: verdict.reason, status: code });
+      // Completed only to say why in a close code the page can read; the close frame goes out at once.
+      this.#wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.close(code, verdict.reason);
+        const cut = setTimeout(() => ws.terminate(), this.#options.closeTimeoutMs);
+        ws.once('close', () => clearTimeout(cut));
+      });
+      return;
+    }
     // Synchronous (there is no verifyClient): stop() cannot come in between.
-    this.#wss.handleUpgrade(request, socket, head, (ws) =>
-      this.#host.accept(ws, request, verdict.data, verdict.identity),
-    );
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#host.accept({ ws, request, verdict }));
+  }
+
+  #refuse(
+    request: IncomingMessage,
+    socket: Duplex,
+    address: string,
+    status: RefusalStatus,
+    reason: RefusalReason,
+  ): void {
+    this.#host.refused({ request, address, reason, status });
+    refuse(socket, status);
   }
 }

@@ -38,6 +38,8 @@ export type {
   PayloadOf,
   Published,
   PublishOptions,
+  RefusalReason,
+  RefusedInfo,
   ReliableSocketServerEvents,
   ServerClient,
   ServerState,

@@ -19,6 +19,20 @@ export interface RateLimit {
    * @default 1000
    */
   burst?: number | undefined;
+  /**
+   * Bytes per second a client may cost on average: the frames it sends, and the history its subscribes have
+   * replayed to it (so that unsubscribing and subscribing from the start in a loop cannot turn a few bytes
+   * into megabytes). Like frames, a client over it is not cut off: the server stops reading it until the
+   * budget has refilled.
+   * @default 1048576 (1 MiB/s)
+   */
+  bytesPerSecond?: number | undefined;
+  /**
+   * Bytes a client may cost at once before `bytesPerSecond` applies: a reconnecting client's replayed history
+   * should fit.
+   * @default 4194304 (4 MiB)
+   */
+  burstBytes?: number | undefined;
 }
 
 /**
@@ -71,6 +85,62 @@ export interface ReliableSocketServerOptions<
    * @default loopback names for loopback connections, any host otherwise
    */
   allowedHosts?: AllowedHosts | undefined;
+  /**
+   * The client's address, for the per-address limits (`maxConnectionsPerAddress`, `maxSessionsPerAddress`).
+   * Behind a reverse proxy every connection comes from the proxy: return the address it forwards (e.g. the
+   * last entry of `X-Forwarded-For` that your proxy appended) — only from a proxy you trust, since a client
+   * can send that header itself.
+   * @default the TCP peer's address (`request.socket.remoteAddress`)
+   */
+  clientAddress?: ((request: http.IncomingMessage) => string) | undefined;
+  /**
+   * Connections this node holds at once, handshakes under way included; past it, upgrade requests are refused
+   * with 503.
+   * @default 10000
+   */
+  maxConnections?: number | undefined;
+  /**
+   * Connections one client address (`clientAddress`) holds at once, handshakes under way included; past it,
+   * upgrade requests are refused with 429. Behind a proxy, set `clientAddress`, or every user shares one.
+   * @default 128
+   */
+  maxConnectionsPerAddress?: number | undefined;
+  /**
+   * New sessions (protocol v2) this node starts within `sessionTtlMs` — what a session outlives its connection
+   * by, so these are the sessions that may still be held for nobody; a `hello` past it is closed with 1013 (try
+   * again later) before a session is made. Resumed sessions do not count. Each session holds up to
+   * `maxBufferedBytes` for its client.
+   * @default 20000
+   */
+  maxSessions?: number | undefined;
+  /**
+   * New sessions one client address starts within `sessionTtlMs` (see `maxSessions`).
+   * @default 256
+   */
+  maxSessionsPerAddress?: number | undefined;
+  /**
+   * New sessions one owner (`sessionOwner`; clients without one are not counted) starts within `sessionTtlMs`
+   * (see `maxSessions`): a user who opens many tabs, or reloads a page again and again.
+   * @default 64
+   */
+  maxSessionsPerOwner?: number | undefined;
+  /**
+   * How long an upgrade request's headers may take to arrive, in milliseconds, on the HTTP server the
+   * companion server creates (`port`): a connection that sends them slowly, or not at all, is cut then. On a
+   * server of yours, set its `headersTimeout` and `requestTimeout` yourself.
+   * @default 10000
+   */
+  handshakeTimeoutMs?: number | undefined;
+  /**
+   * How a refused upgrade request (`authorize` said 401 or 403) is answered. `'http'`: with that HTTP status —
+   * which a browser does not show to the page (its socket just closes with 1006, and retries). `'close'`: the
+   * handshake completes and the connection is closed at once with 4401 or 4403, which `reliable-socket`
+   * clients read: 4403 stops the client, 4401 makes it ask its URL function again (a fresh token) or stop;
+   * either way it emits an error naming the cause. Other refusals (403 for an origin or host, 404, 429, 500,
+   * 503) are always HTTP. Every refusal is also a `refused` event on the server.
+   * @default 'http'
+   */
+  refusal?: 'http' | 'close' | undefined;
   /**
    * Decides whether an upgrade request may connect, before the handshake completes: `true` accepts,
    * `{ data }` accepts and attaches `data` to the client (`client.data`: who the user is, for handlers and
@@ -135,15 +205,16 @@ export interface ReliableSocketServerOptions<
    */
   maxPendingRequests?: number | undefined;
   /**
-   * How many frames a client may send (a token bucket), or `false` for no limit. A client over its budget is
-   * not cut off: the server stops reading its frames until the budget has refilled, so it slows down to the
-   * average rate and nothing it sent is lost.
-   * @default { framesPerSecond: 100, burst: 1000 }
+   * How many frames and bytes a client may send (token buckets), or `false` for no limit. A client over its
+   * budget is not cut off: the server stops reading its frames until the budget has refilled, so it slows down
+   * to the average rate and nothing it sent is lost.
+   * @default { framesPerSecond: 100, burst: 1000, bytesPerSecond: 1048576, burstBytes: 4194304 }
    */
   rateLimit?: RateLimit | false | undefined;
   /**
-   * Largest frame a client may send, in bytes; `ws` closes a client that sends a larger one with 1009.
-   * @default 1048576 (1 MiB)
+   * Largest frame a client may send, in bytes; `ws` closes a client that sends a larger one with 1009. Small by
+   * default, as Centrifugo's: every frame is parsed whole before anything can look at it.
+   * @default 65536 (64 KiB)
    */
   maxPayload?: number | undefined;
   /**
@@ -214,6 +285,8 @@ const HISTORY_DEFAULTS: HistoryLimits = { maxMessages: 100, maxBytes: 1024 * 102
 export interface ResolvedRateLimit {
   framesPerSecond: number;
   burst: number;
+  bytesPerSecond: number;
+  burstBytes: number;
 }
 
 /** Options with every default filled in and every value checked (hooks with their types erased). */
@@ -225,6 +298,14 @@ export interface ResolvedServerOptions {
   allowedHosts: AllowedHosts | undefined;
   authorize: ((request: http.IncomingMessage) => unknown) | undefined;
   authorizeTimeoutMs: number;
+  clientAddress: (request: http.IncomingMessage) => string;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  maxSessions: number;
+  maxSessionsPerAddress: number;
+  maxSessionsPerOwner: number;
+  handshakeTimeoutMs: number;
+  refusal: 'http' | 'close';
   canSubscribe: ((client: never, channel: string) => unknown) | undefined;
   sessionOwner: (client: never) => string;
   maxPayload: number;
@@ -332,7 +413,12 @@ const rate: Check<ResolvedRateLimit | false> = (value, path) =>
     : group<ResolvedRateLimit>(
         value,
         path,
-        { framesPerSecond: num(100, 0.001, 1e9), burst: num(1000, 1, 2 ** 32, true) },
+        {
+          framesPerSecond: num(100, 0.001, 1e9),
+          burst: num(1000, 1, 2 ** 32, true),
+          bytesPerSecond: num(1024 * 1024, 1, 2 ** 40),
+          burstBytes: num(4 * 1024 * 1024, 1, 2 ** 40, true),
+        },
         'false or an object',
       );
 
@@ -347,10 +433,24 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     allowedHosts: hosts,
     authorize: fn(),
     authorizeTimeoutMs: orInfinity(num(5000, 1, MAX_TIMER_MS, true)),
+    clientAddress: (value, path) =>
+      fn<(request: http.IncomingMessage) => string>()(value, path) ??
+      ((request: http.IncomingMessage) => request.socket.remoteAddress ?? ''),
+    maxConnections: orInfinity(num(10_000, 1, 2 ** 32, true)),
+    maxConnectionsPerAddress: orInfinity(num(128, 1, 2 ** 32, true)),
+    maxSessions: orInfinity(num(20_000, 1, 2 ** 32, true)),
+    maxSessionsPerAddress: orInfinity(num(256, 1, 2 ** 32, true)),
+    maxSessionsPerOwner: orInfinity(num(64, 1, 2 ** 32, true)),
+    handshakeTimeoutMs: num(10_000, 1, MAX_TIMER_MS, true),
+    refusal: (value, path) => {
+      if (value === undefined) return 'http';
+      if (value !== 'http' && value !== 'close') fail(TypeError, path, "'http' or 'close'", value);
+      return value as 'http' | 'close';
+    },
     canSubscribe: fn(),
     sessionOwner: (value, path) =>
       fn<(client: never) => string>()(value, path) ?? ((client: ServerClient) => client.identity ?? ''),
-    maxPayload: num(1024 * 1024, 1, 2 ** 32, true),
+    maxPayload: num(64 * 1024, 1, 2 ** 32, true),
     maxBufferedBytes: orInfinity(num(4 * 1024 * 1024, 1024, 2 ** 40, true)),
     maxSubscriptions: orInfinity(num(128, 0, 2 ** 32, true)),
     maxChannelNameLength: orInfinity(num(255, 1, 2 ** 32, true)),

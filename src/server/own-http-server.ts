@@ -7,8 +7,19 @@ const upgradeRequired: http.RequestListener = (_request, response) => {
   response.end('This is a WebSocket endpoint.');
 };
 
-/** Creates the HTTP server the companion server owns when it is given a port rather than a server. */
-export const createOwnServer = (): http.Server => http.createServer(upgradeRequired);
+/**
+ * Creates the HTTP server the companion server owns when it is given a port rather than a server. A request
+ * whose headers take longer than `handshakeTimeoutMs` is cut; Node looks every `connectionsCheckingInterval`.
+ */
+export const createOwnServer = (handshakeTimeoutMs: number): http.Server =>
+  http.createServer(
+    {
+      headersTimeout: handshakeTimeoutMs,
+      requestTimeout: handshakeTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, handshakeTimeoutMs),
+    },
+    upgradeRequired,
+  );
 
 /** Starts listening; rejects with a {@link ListenError} if it cannot (port in use, bad host). */
 export function listen(server: http.Server, port: number, host: string): Promise<void> {

@@ -8,7 +8,7 @@ import { Client, type ClientHost } from './client.js';
 import { ServerEmitter } from './emitter.js';
 import { BrokerError, type ListenError } from './errors.js';
 import { exceptKey } from './fan-out.js';
-import { Handshakes } from './handshake.js';
+import { type Accepted, Handshakes } from './handshake.js';
 import { MemoryBroker } from './memory-broker.js';
 import {
   type ReliableSocketServerOptions,
@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import { closeOwnServer, createOwnServer, listen } from './own-http-server.js';
 import { Session } from './session.js';
+import { SessionQuota } from './session-quota.js';
 import { Subscriptions } from './subscriptions.js';
 import type {
   ChannelHandlers,
@@ -74,6 +75,7 @@ export class ReliableSocketServer<
   readonly #channels: Channels<Out>;
   readonly #clients = new Set<Client<Out>>();
   readonly #broker: Broker;
+  readonly #sessionQuota: SessionQuota;
   /** Makes client keys unique across every node sharing the broker. */
   readonly #node = randomId();
   /** Stops listening to the broker's own failures (see `Broker.onError`), at `close()`. */
@@ -101,11 +103,17 @@ export class ReliableSocketServer<
       maxResponseBytes: this.#options.maxBufferedBytes,
       maxChannelNameLength: this.#options.maxChannelNameLength,
     });
-    this.#http = server ?? createOwnServer();
+    this.#http = server ?? createOwnServer(this.#options.handshakeTimeoutMs);
     this.#handshakes = new Handshakes(this.#http, this.#options, {
-      accept: (ws, request, data, identity) => this.#accept(ws, request, data, identity),
+      accept: (accepted) => this.#accept(accepted),
       failed: (error) => this.#events.emit('error', error),
+      refused: (info) => this.#events.emit('refused', info),
     });
+    const { maxSessions, maxSessionsPerAddress, maxSessionsPerOwner, sessionTtlMs } = this.#options;
+    this.#sessionQuota = new SessionQuota(
+      { total: maxSessions, address: maxSessionsPerAddress, owner: maxSessionsPerOwner },
+      sessionTtlMs,
+    );
     this.ready = address ? listen(this.#http, address.port, address.host) : Promise.resolve();
     // Also reported as an event, which marks the rejection handled: a server nobody awaits does not crash.
     this.ready.catch((error: ListenError) => this.#events.emit('error', error));
@@ -212,6 +220,7 @@ export class ReliableSocketServer<
   async #shutdown(): Promise<void> {
     clearInterval(this.#pinger);
     this.#handshakes.stop();
+    this.#sessionQuota.stop();
     for (const client of this.#clients) client.drain();
     await this.#work.idle(this.#options.drainTimeoutMs);
     // Each client cuts itself off if it does not answer within closeTimeoutMs.
@@ -225,16 +234,31 @@ export class ReliableSocketServer<
     if (!this.#options.server) await closeOwnServer(this.#http, this.ready);
   }
 
-  #accept(ws: WebSocket, request: http.IncomingMessage, data: unknown, identity: string | undefined): void {
+  #accept({ ws, request, verdict }: Accepted): void {
     const id = ++this.#lastId;
     const key = `${this.#node}.${id}`;
-    const client = new Client<Out>(id, key, request, data, identity, ws, this.#clientHost, this.#options);
+    const address = this.#options.clientAddress(request);
+    const client = new Client<Out>(
+      { id, key, request, address, ...verdict },
+      ws,
+      this.#clientHost,
+      this.#options,
+    );
     this.#clients.add(client);
     this.#events.emit('connection', client);
   }
 
-  /** Starts a client's session (protocol v2) on its `hello`. */
-  #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session {
+  /**
+   * Starts a client's session (protocol v2) on its `hello` — unless the node, the client's address or its
+   * owner started too many lately (`maxSessions…`): the client is then closed with 1013 and comes back later.
+   */
+  #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session | undefined {
+    const owner = this.#options.sessionOwner(client as never);
+    const keys = { address: client.address, owner };
+    if (this.#sessionQuota.full(keys)) {
+      client.close(1013, 'too many sessions');
+      return undefined;
+    }
     const {
       maxBufferedBytes: maxBytes,
       sessionTtlMs: ttlMs,
@@ -260,8 +284,8 @@ export class ReliableSocketServer<
       // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
       unavailable: () => client.close(1011, 'session unavailable'),
       holdReading: (hold: boolean) => client.holdReading(hold),
+      started: () => this.#sessionQuota.started(keys),
     };
-    const owner = this.#options.sessionOwner(client as never);
     return new Session(this.#broker, host, limits, hello, owner);
   }
 

@@ -34,6 +34,8 @@ export interface SessionHost {
   unavailable(): void;
   /** Stops (`true`) or resumes reading the client while the session is being attached. */
   holdReading(hold: boolean): void;
+  /** The attachment made a new session (it resumed none): it counts against the session limits. */
+  started(): void;
 }
 
 /** What bounds a session, and what `welcome` announces. */
@@ -232,6 +234,7 @@ export class Session {
       const attached = await this.broker.attach(hello.session, this.#link, this.owner, hello.attempt);
       if (attached === 'late') return this.#late(hello.session!);
       const { record, resumed, generation } = attached;
+      if (!resumed) this.host.started();
       this.#id = record.id;
       this.#generation = generation;
       if (this.#state === 'ended') {

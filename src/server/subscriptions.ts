@@ -140,7 +140,7 @@ export class Subscriptions<Out extends ChannelMap> {
       const recovery = await this.#broker.recover(channel, since ?? (await start!));
       reply = { ...reply, ...recovery.position };
       if (recovery.recovered) {
-        for (const publication of recovery.publications) this.#replay(client, publication);
+        for (const publication of recovery.publications) this.#replay(client, publication, true);
         replayed = true;
         if (since) reply.recovered = true;
       } else if (since) {
@@ -168,9 +168,10 @@ export class Subscriptions<Out extends ChannelMap> {
       reply.offset = first - 1;
     const { offset = -1 } = reply;
     this.#subscribed(client, channel, reply);
-    for (const publication of epochStart?.publications ?? []) this.#replay(client, publication);
+    for (const publication of epochStart?.publications ?? []) this.#replay(client, publication, true);
     const upTo = epochStart?.offset ?? offset;
-    for (const publication of waiting) if (publication.offset > upTo) this.#replay(client, publication);
+    for (const publication of waiting)
+      if (publication.offset > upTo) this.#replay(client, publication, false);
   }
 
   /**
@@ -188,9 +189,11 @@ export class Subscriptions<Out extends ChannelMap> {
     return fresh.recovered ? { publications: fresh.publications, offset: fresh.position.offset } : undefined;
   }
 
-  #replay(client: Client<Out>, publication: Publication): void {
+  /** Sends a publication the client missed: from the history (`asked`, counted against its byte budget) or live. */
+  #replay(client: Client<Out>, publication: Publication, asked: boolean): void {
     const frame = frameFor(publication, client as Client<ChannelMap>);
-    if (frame) client.sendText(frame);
+    if (frame && asked) client.sendReplay(frame);
+    else if (frame) client.sendText(frame);
   }
 
   /** Replies to an accepted subscribe, then tells listeners (one that ends it is heard after the reply). */

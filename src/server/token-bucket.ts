@@ -1,6 +1,6 @@
 /**
- * A token bucket that may go into debt: every frame takes a token, and a client in debt waits until the
- * tokens it took early have refilled. Pure but for its clock, which tests replace.
+ * A token bucket that may go into debt: every frame (or byte) takes a token, and a client in debt waits until
+ * the tokens it took early have refilled. Pure but for its clock, which tests replace.
  */
 export class TokenBucket {
   #tokens: number;
@@ -18,10 +18,10 @@ export class TokenBucket {
     this.#at = now();
   }
 
-  /** Takes one token; returns how long to wait, in ms, until the bucket is out of debt (0: it is not in debt). */
-  take(): number {
+  /** Takes `count` tokens; returns how long to wait, in ms, until the bucket is out of debt (0: it is not in debt). */
+  take(count = 1): number {
     this.#refill();
-    this.#tokens -= 1;
+    this.#tokens -= count;
     return this.#debtMs();
   }
 

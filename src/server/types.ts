@@ -26,6 +26,8 @@ export interface ServerClient<Out extends ChannelMap = Record<string, unknown>, 
   readonly request: IncomingMessage;
   /** What `authorize` accepted the client with (`{ data }`); undefined when it answered `true` or there is none. */
   readonly data: ClientData;
+  /** The client's address, as `clientAddress` reads it (by default the TCP peer's). */
+  readonly address: string;
   /** Who `authorize` said the client is (`{ identity }`); undefined when it did not say. */
   readonly identity: string | undefined;
   /**
@@ -129,6 +131,40 @@ export interface DisconnectInfo {
   error: Error | undefined;
 }
 
+/**
+ * Why an upgrade request was refused: `path` (404: no listener serves it), `host` or `origin` (403: not an
+ * allowed `Host` or page origin), `unauthorized` or `forbidden` (`authorize` said 401 or 403; `expired` when
+ * the `expiresAt` it answered had passed), `authorize-failed` (500: it threw), `authorize-timeout` (503),
+ * `too-many-connections` (503: `maxConnections`), `too-many-connections-from-address` (429:
+ * `maxConnectionsPerAddress`).
+ */
+export type RefusalReason =
+  | 'path'
+  | 'host'
+  | 'origin'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'expired'
+  | 'authorize-failed'
+  | 'authorize-timeout'
+  | 'too-many-connections'
+  | 'too-many-connections-from-address';
+
+/** What the `refused` event says about a refused upgrade request. */
+export interface RefusedInfo {
+  /** The upgrade request. */
+  request: IncomingMessage;
+  /** The client's address (`clientAddress`). */
+  address: string;
+  /** Why it was refused. */
+  reason: RefusalReason;
+  /**
+   * How: the HTTP status it was answered with, or the close code (4401, 4403) when `refusal` is `'close'` and
+   * the handshake completed first.
+   */
+  status: number;
+}
+
 /** A frame a client sent that is not a protocol envelope. */
 export interface MalformedInfo {
   /** The frame: a string for a text frame, a Buffer for a binary frame. */
@@ -161,6 +197,11 @@ export interface ReliableSocketServerEvents<
   /** A client sent a malformed frame; it got an `ERR_MALFORMED_FRAME` error frame, or a 1008 close past the limit. */
   malformed: [client: ServerClient<Out, ClientData>, info: MalformedInfo];
   /**
+   * An upgrade request was refused (see {@link RefusedInfo}): for the logs, and to notice a misconfiguration —
+   * the browser does not show the page why its handshake failed.
+   */
+  refused: [info: RefusedInfo];
+  /**
    * Something failed that the server handled and carried on: `authorize`, `allowedOrigins` or `canSubscribe`
    * threw, a message handler failed, a listener threw, listening failed. With no `error` listener, these are
    * printed as process warnings.
@@ -183,6 +224,14 @@ export type AuthorizeResult<ClientData = unknown> =
        * identity naming one of them gets a new session instead (see `sessionOwner`).
        */
       identity?: string | undefined;
+      /**
+       * When the credentials the client connected with expire (a `Date`, or milliseconds since the epoch, as
+       * `Date.now()`): the connection is then closed with 4401 (`credentials expired`), and a `reliable-socket`
+       * client whose URL is a function asks it again for a fresh token. A time already past refuses the
+       * handshake (401). To revoke a connection sooner, `client.close(4401)`.
+       * @default never
+       */
+      expiresAt?: number | Date | undefined;
     };
 
 /** Options of {@link ReliableSocketServer.publish}. */

@@ -32,7 +32,7 @@ test.describe('subscriptions', () => {
   });
 
   test('a channel name over maxChannelNameLength is refused; a 1 MB one costs nothing', async ({ kit }) => {
-    const { server, url } = await kit.serve({ maxChannelNameLength: 16 });
+    const { server, url } = await kit.serve({ maxChannelNameLength: 16, maxPayload: 2 * 1024 * 1024 });
     const peer = await kit.connect(url);
     peer.send({ type: 'subscribe', channel: 'x'.repeat(16) });
     peer.send({ type: 'subscribe', channel: 'y'.repeat(17) });

@@ -257,7 +257,11 @@ test('while a session is being attached the server reads nothing from the client
   kit,
 }) => {
   const broker = new MemoryBroker();
-  const { url } = await kit.serve({ broker: slowed(broker, { attach: () => 3000 }), attachTimeoutMs: 1500 });
+  const { url } = await kit.serve({
+    broker: slowed(broker, { attach: () => 3000 }),
+    attachTimeoutMs: 1500,
+    maxPayload: 1024 * 1024, // 900 KB frames: this is about what waits in the TCP connection
+  });
   const peer = await kit.connect(url);
   const before = heapUsed();
   peer.send({ type: 'hello', v: 2, received: 0 });

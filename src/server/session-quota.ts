@@ -1,0 +1,80 @@
+/** Why {@link SessionQuota} refused a new session. */
+export type SessionRefusal = 'total' | 'address' | 'owner';
+
+/** The keys a new session counts under: every one of them must have room. */
+export interface SessionKeys {
+  address: string;
+  /** The session's owner; `''` (no owner) is not counted per owner. */
+  owner: string;
+}
+
+/**
+ * Bounds the sessions one node starts, in total, per client address and per owner (`maxSessions`,
+ * `maxSessionsPerAddress`, `maxSessionsPerOwner`): a session outlives its connection by `sessionTtlMs`, so
+ * sessions started within the last `windowMs` (that TTL) are those that may still be held for nobody. Resumed
+ * sessions do not count. Owns a sweep timer (unref'd) that forgets quiet keys; {@link stop} clears it.
+ */
+export class SessionQuota {
+  /** Start times (ms, monotonic) per key, oldest first. */
+  readonly #starts = new Map<string, number[]>();
+  readonly #limits: Record<SessionRefusal, number>;
+  readonly #windowMs: number;
+  readonly #sweeper: NodeJS.Timeout;
+
+  constructor(
+    limits: Record<SessionRefusal, number>,
+    windowMs: number,
+    readonly now: () => number = () => performance.now(),
+  ) {
+    this.#limits = limits;
+    this.#windowMs = windowMs;
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(windowMs, 1000));
+    this.#sweeper.unref();
+  }
+
+  /** Whether a session may start for these keys now: the first key without room, or undefined. */
+  full(keys: SessionKeys): SessionRefusal | undefined {
+    for (const [kind, key] of this.#keysOf(keys)) if (this.#recent(key) >= this.#limits[kind]) return kind;
+    return undefined;
+  }
+
+  /** A session started for these keys. */
+  started(keys: SessionKeys): void {
+    const at = this.now();
+    for (const [, key] of this.#keysOf(keys)) {
+      const starts = this.#starts.get(key);
+      if (starts) starts.push(at);
+      else this.#starts.set(key, [at]);
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#sweeper);
+    this.#starts.clear();
+  }
+
+  *#keysOf({ address, owner }: SessionKeys): Generator<[SessionRefusal, string]> {
+    if (this.#limits.total !== Infinity) yield ['total', ''];
+    if (this.#limits.address !== Infinity) yield ['address', `a:${address}`];
+    if (owner !== '' && this.#limits.owner !== Infinity) yield ['owner', `o:${owner}`];
+  }
+
+  /** How many sessions `key` started within the window (forgetting older ones). */
+  #recent(key: string): number {
+    const starts = this.#starts.get(key);
+    if (!starts) return 0;
+    const since = this.now() - this.#windowMs;
+    let expired = 0;
+    while (expired < starts.length && starts[expired]! <= since) expired++;
+    if (expired === starts.length) {
+      this.#starts.delete(key);
+      return 0;
+    }
+    if (expired > 0) starts.splice(0, expired);
+    return starts.length;
+  }
+
+  #sweep(): void {
+    for (const key of this.#starts.keys()) this.#recent(key);
+  }
+}
