@@ -76,8 +76,9 @@ export class FanOut<Out extends ChannelMap> {
   #deliver(publication: Publication): void {
     const subscribers = this.#index.get(publication.channel);
     if (!subscribers) return;
-    let v1: string | undefined;
-    let v2: string | undefined;
+    // Encoded to UTF-8 once per protocol version: every socket writes the same bytes.
+    let v1: Buffer | undefined;
+    let v2: Buffer | undefined;
     for (const client of subscribers) {
       const replaying = client.replaying.get(publication.channel);
       if (replaying) replaying.push(publication);
@@ -85,10 +86,10 @@ export class FanOut<Out extends ChannelMap> {
         const frame = frameFor(publication, client); // a skip, or nothing
         if (frame) client.sendText(frame);
       } else if (client.v2) {
-        v2 = v2 ?? publicationFrame(publication, true);
+        v2 ??= Buffer.from(publicationFrame(publication, true));
         client.sendText(v2);
       } else {
-        v1 = v1 ?? publicationFrame(publication, false);
+        v1 ??= Buffer.from(publicationFrame(publication, false));
         client.sendText(v1);
       }
     }
