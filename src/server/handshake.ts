@@ -190,7 +190,8 @@ export class Handshakes {
     const leave = this.#admission.enter(address);
     if (typeof leave !== 'function') {
       const status = leave === 'too-many-connections' ? 503 : 429;
-      return this.#refuse(request, socket, address, status, leave);
+      this.#refuse(request, socket, address, status, leave);
+      return;
     }
     void this.#upgrade(request, socket, head, address, leave);
   };

@@ -1,6 +1,5 @@
 import type http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { WebSocket } from 'ws';
 import type { ClientFrame } from '../protocol.js';
 import { type Broker, randomId } from './broker.js';
 import { Channels } from './channels.js';

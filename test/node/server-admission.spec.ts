@@ -132,8 +132,7 @@ test("refusal: 'close' completes refused handshakes and closes them with 4401 / 
 }) => {
   const { server, url } = await kit.serve({
     refusal: 'close',
-    authorize: (request) =>
-      request.url?.includes('banned') ? 403 : request.url?.includes('ok') ? true : false,
+    authorize: (request) => (request.url?.includes('banned') ? 403 : !!request.url?.includes('ok')),
   });
   const seen = refusals(server);
   const connections: number[] = [];

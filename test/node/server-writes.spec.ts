@@ -35,7 +35,9 @@ test('the frames for one client produced in one tick go out in one write, in ord
     client!.send('direct', i);
   }
   await expect.poll(() => peer.of('message').length).toBe(40);
-  expect(peer.of('message').map((f) => f.data)).toEqual(Array.from({ length: 40 }, (_, i) => Math.floor(i / 2)));
+  expect(peer.of('message').map((f) => f.data)).toEqual(
+    Array.from({ length: 40 }, (_, i) => Math.floor(i / 2)),
+  );
   expect(writes.count).toBe(1);
 });
 
