@@ -1,7 +1,28 @@
 // The safe parse shared by client and server: every JSON escape that could spell `__proto__`, `constructor`
-// or `prototype` takes the reviver path and loses the key; escapes that cannot spell them keep the fast path.
+// or `prototype` makes the parse walk the result and drop the key; escapes that cannot spell them keep the
+// fast path. (What the walk costs next to a reviver: `node bench/parse.mjs`.)
 import { expect, test } from '@playwright/test';
 import { decodeClientFrame, decodeServerFrame, MAYBE_UNSAFE, parseObject } from '../../src/protocol.js';
+
+const UNSAFE_KEYS = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * Where a parsed value still has an own unsafe key, or an object whose prototype is not `Object.prototype`
+ * (arrays: `Array.prototype`), as paths. A loop with its own stack: the values may nest 200,000 deep.
+ */
+function unsafeSpots(root: unknown): string[] {
+  const spots: string[] = [];
+  const pending: [unknown, string][] = [[root, '$']];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [value, path] = next;
+    if (typeof value !== 'object' || value === null) continue;
+    const expected = Array.isArray(value) ? Array.prototype : Object.prototype;
+    if (Object.getPrototypeOf(value) !== expected) spots.push(`${path}: prototype`);
+    for (const key of UNSAFE_KEYS) if (Object.hasOwn(value, key)) spots.push(`${path}.${key}`);
+    for (const [key, child] of Object.entries(value)) pending.push([child, `${path}.${key}`]);
+  }
+  return spots;
+}
 
 /** Keys spelt with each escape form that can spell a dangerous key (String.raw: the backslashes reach JSON). */
 const ESCAPED_KEYS = {
@@ -51,6 +72,106 @@ test.describe('parseObject', () => {
       const text = `{"a":{"${key}":{"polluted":1}},"ok":1}`;
       expect(MAYBE_UNSAFE.test(text)).toBe(true);
       expect(parseObject(text)).toEqual({ a: {}, ok: 1 });
+    }
+  });
+});
+
+test.describe('parseObject: the walk that drops unsafe keys', () => {
+  test('plain JSON.parse makes "__proto__" an own data property, and deleting it leaves the prototype alone', () => {
+    // What the walk relies on: nothing but an own property to delete.
+    const parsed = JSON.parse('{"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')).toEqual({
+      value: { polluted: true },
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(Object.getPrototypeOf(parsed)).toBe(Object.prototype);
+    expect(parseObject('{"__proto__":{"polluted":true}}')).toEqual({});
+    expect(Object.getPrototypeOf(parseObject('{"__proto__":{"polluted":true}}'))).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test('drops the keys at any depth: nested objects, objects in arrays, arrays in arrays', () => {
+    const text = `{"type":"message","channel":"c","data":{
+      "list":[{"__proto__":{"polluted":true},"a":1},[{"constructor":{"prototype":2},"b":2}],"x",null,3],
+      "deep":{"deeper":{"prototype":{"polluted":true},"c":3,"deepest":[[[{"__proto__":{},"d":4}]]]}}}}`;
+    const parsed = parseObject(text);
+    expect(parsed).toEqual({
+      type: 'message',
+      channel: 'c',
+      data: {
+        list: [{ a: 1 }, [{ b: 2 }], 'x', null, 3],
+        deep: { deeper: { c: 3, deepest: [[[{ d: 4 }]]] } },
+      },
+    });
+    expect(unsafeSpots(parsed)).toEqual([]);
+  });
+
+  test('drops the keys when escapes spell them, at depth and in arrays', () => {
+    const text = String.raw`{"type":"message","channel":"c","data":[{"\u005f_proto__":{"polluted":true},"a":1},
+      {"n":{"\u0063onstructor":{"\u0070rototype":1},"b":[{"pro\u0074otype":2,"c":3}]}}]}`;
+    const parsed = parseObject(text);
+    expect(parsed?.data).toEqual([{ a: 1 }, { n: { b: [{ c: 3 }] } }]);
+    expect(unsafeSpots(parsed)).toEqual([]);
+  });
+
+  test('keeps string values that contain the keys, and keys that only resemble them', () => {
+    const text = String.raw`{"type":"message","channel":"c","data":{"text":"__proto__","list":["constructor",
+      "prototype","\u005f_proto__"],"__proto":1,"Constructor":2,"prototypes":3,"_\u005fproto_":4}}`;
+    expect(MAYBE_UNSAFE.test(text)).toBe(true);
+    expect(parseObject(text)?.data).toEqual({
+      text: '__proto__',
+      list: ['constructor', 'prototype', '__proto__'],
+      __proto: 1,
+      Constructor: 2,
+      prototypes: 3,
+      __proto_: 4,
+    });
+  });
+
+  test('a frame nested 200,000 levels deep with an unsafe key at the bottom parses, and loses the key', () => {
+    // JSON.parse itself does not recurse; a reviver (or a recursive walk) would overflow the stack here.
+    const depth = 200_000;
+    for (const inner of [
+      String.raw`{"\u005f_proto__":{"polluted":true},"ok":1}`,
+      '{"constructor":1,"ok":1}',
+    ]) {
+      const objects = `{"type":"message","channel":"c","data":${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}}`;
+      const arrays = `{"type":"message","channel":"c","data":${'['.repeat(depth)}${inner}${']'.repeat(depth)}}`;
+      for (const text of [objects, arrays]) {
+        expect(MAYBE_UNSAFE.test(text)).toBe(true);
+        let parsed: Record<string, unknown> | undefined;
+        expect(() => {
+          parsed = parseObject(text);
+        }).not.toThrow();
+        expect(parsed?.type).toBe('message');
+        expect(unsafeSpots(parsed)).toEqual([]);
+        let bottom: unknown = parsed?.data;
+        for (let level = 0; level < depth; level++)
+          bottom = Array.isArray(bottom) ? bottom[0] : (bottom as { a: unknown }).a;
+        expect(bottom).toEqual({ ok: 1 });
+      }
+    }
+  });
+
+  test('the result has no own unsafe key anywhere, whichever way a frame spells and places them', () => {
+    const spellings = [...UNSAFE_KEYS, ...Object.values(ESCAPED_KEYS)];
+    for (const key of spellings) {
+      const text = `{"type":"message","channel":"c","${key}":0,"data":{"${key}":{"${key}":1},"list":[{"${key}":[{"${key}":2}]},[[{"${key}":3}]]],"x":{"y":{"${key}":4,"z":5}}}}`;
+      const parsed = parseObject(text);
+      expect(unsafeSpots(parsed), key).toEqual([]);
+      expect(parsed, key).toEqual({
+        type: 'message',
+        channel: 'c',
+        data: { list: [{}, [[{}]]], x: { y: { z: 5 } } },
+      });
+    }
+  });
+
+  test('frames that are not JSON objects still give undefined, without throwing', () => {
+    for (const text of ['{', '{"__proto__":', '{"a":1}x', '[{"__proto__":1}]', '"__proto__"', 'null', '']) {
+      expect(parseObject(text), text).toBeUndefined();
     }
   });
 });
