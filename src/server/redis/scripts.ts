@@ -39,9 +39,10 @@ end
 `;
 
 /**
- * A channel's epoch: the one kept, if it was made in this store generation (it starts with the run id); else —
- * none kept, because the history was lost or let go, or kept from another generation (a restored snapshot) —
- * a new one, with offsets from 0 and no history: offsets of the old epoch never mix with the new one's.
+ * A channel's epoch, for a publication: the one kept, if it was made in this store generation (it starts with the
+ * run id); else — none kept, because the channel was never published on, its history was lost or let go, or it
+ * was kept from another generation (a restored snapshot) — a new one, with offsets from 0 and no history: offsets
+ * of the old epoch never mix with the new one's. Only a publication makes one (RECOVER keeps nothing).
  */
 const EPOCH = `
 local function epoch_of(meta, hist, fresh, run)
@@ -99,29 +100,43 @@ return {offset, epoch}
 );
 
 /**
- * KEYS: channel meta, history. ARGV: epoch suffix if a new epoch is needed, position TTL ms, since offset, since
- * epoch ('' for the position only). Replies {offset, epoch} for the position; with a since: then 'ok' and the
- * entries after it, or 'epoch' / 'trimmed' when they cannot all be had. Since offset 0 of an epoch of this store
- * generation, on a channel not published on in it, nothing was missed: 'ok'.
+ * KEYS: channel meta, history. ARGV: epoch suffix for a channel not published on, position TTL ms, since
+ * offset, since epoch ('' for the position only). Replies {offset, epoch} for the position; with a since: then
+ * 'ok' and the entries after it, or 'epoch' / 'trimmed' when they cannot all be had.
+ *
+ * A channel not published on in this store generation (no meta, or one of another generation, or one an older
+ * version made at offset 0) is only read: nothing is written for it, so that subscribers — however many names
+ * they ask about — cost Redis nothing (a key per name, kept positionTtlMs, would let clients fill it). Its
+ * position is offset 0 in an epoch of this generation that is not kept (a new one each time): the first
+ * publication makes the epoch its offsets are in. Hence the rule the memory broker has too: a since at offset 0
+ * of this store generation saw nothing of the channel, whatever its epoch, and resumes from the first
+ * publication of the current epoch (all of it, or 'trimmed'): an epoch that was not kept had no publications,
+ * and one let go was let go positionTtlMs after its last use, longer than any session lasts.
  */
 export const RECOVER = script(
   'recover',
-  `${NOW}${RUN}${EPOCH}${TRIM}
+  `${NOW}${RUN}${TRIM}
 local meta, hist = KEYS[1], KEYS[2]
 local run = store_run()
-local epoch = epoch_of(meta, hist, ARGV[1], run)
-local offset = tonumber(redis.call('HGET', meta, 'o'))
-local max_age = tonumber(redis.call('HGET', meta, 'a'))
-if max_age then trim(meta, hist, math.huge, math.huge, max_age, now_ms()) end
-redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), max_age or 0))
+local epoch = redis.call('HGET', meta, 'e')
+if epoch and string.sub(epoch, 1, 17) ~= run .. '.' then
+  -- Kept from another generation (a restored snapshot): worth nothing, and the next publish replaces it.
+  redis.call('DEL', meta, hist)
+  epoch = nil
+end
+local offset = epoch and tonumber(redis.call('HGET', meta, 'o')) or 0
+if offset == 0 then
+  epoch = run .. '.' .. ARGV[1]
+else
+  local max_age = tonumber(redis.call('HGET', meta, 'a'))
+  if max_age then trim(meta, hist, math.huge, math.huge, max_age, now_ms()) end
+  redis.call('PEXPIRE', meta, math.max(tonumber(ARGV[2]), max_age or 0))
+end
 local reply = {offset, epoch}
 if ARGV[4] == '' then return reply end
-local since = tonumber(ARGV[3])
-if since == 0 and offset == 0 and string.sub(ARGV[4], 1, 17) == run .. '.' then
-  reply[3] = 'ok'
-  return reply
-end
-if ARGV[4] ~= epoch or since > offset then
+local since, since_epoch = tonumber(ARGV[3]), ARGV[4]
+if since == 0 and string.sub(since_epoch, 1, 17) == run .. '.' then since_epoch = epoch end
+if since_epoch ~= epoch or since > offset then
   reply[3] = 'epoch'
   return reply
 end
