@@ -8,7 +8,9 @@ import type { Publication } from './broker.js';
 import { Flow } from './flow.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedServerOptions } from './options.js';
+import type { ReplayBudgets } from './replay-budgets.js';
 import type { Session } from './session.js';
+import type { TokenBucket } from './token-bucket.js';
 import type { ChannelMap, ChannelOf, DisconnectInfo, MalformedInfo, ServerClient } from './types.js';
 
 /** Who a {@link Client} is: what the server numbered it, and what `authorize` said about it. */
@@ -22,6 +24,8 @@ export interface ClientIdentity {
   identity?: string | undefined;
   /** When its credentials expire, in ms since the epoch. */
   expiresAt?: number | undefined;
+  /** The byte budget its address's history replays draw on (see {@link ReplayBudgets}); none without a limit. */
+  replayBudget?: TokenBucket | undefined;
 }
 
 /** What a {@link Client} reports to the server that owns it. Never throws. */
@@ -140,11 +144,15 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   readonly identity: string | undefined;
   /** Closes the connection (4401) when the credentials it was accepted with expire. */
   #expiry: NodeJS.Timeout | undefined;
+  readonly #replayBudget: TokenBucket | undefined;
+  /** Replays waiting for the address's budget: their timers, and how to let each go at the end. */
+  readonly #replayWaits = new Map<NodeJS.Timeout, () => void>();
 
   constructor(who: ClientIdentity, ws: WebSocket, host: ClientHost<Out>, limits: ClientLimits) {
     ({ id: this.id, key: this.key, request: this.request, address: this.address } = who);
     this.data = who.data;
     this.identity = who.identity;
+    this.#replayBudget = who.replayBudget;
     if (who.expiresAt !== undefined) this.#expireAt(who.expiresAt);
     this.#ws = ws;
     this.#host = host;
@@ -288,12 +296,21 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   };
 
   /**
-   * Sends a publication of the channel's history that the client asked for (a replay): its bytes count
-   * against the client's byte budget, so that asking again and again slows the client down.
+   * Takes `bytes` of history replay from the client's address's budget ({@link ReplayBudgets}); settles when
+   * the address can afford them — at once, or once its budget has refilled — so that asking again and again,
+   * on this connection or new ones, gets the client its history more slowly, not more of it. Settles at once
+   * too when the connection ends meanwhile.
    */
-  sendReplay(text: string): boolean {
-    this.#flow.replayed(Buffer.byteLength(text));
-    return this.sendText(text);
+  affordReplay(bytes: number): Promise<void> {
+    const waitMs = this.#replayBudget?.take(bytes) ?? 0;
+    if (waitMs === 0 || this.#state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#replayWaits.delete(timer);
+        resolve();
+      }, waitMs);
+      this.#replayWaits.set(timer, resolve);
+    });
   }
 
   sendFrame(frame: ServerFrame): boolean {
@@ -391,6 +408,11 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   #ended(code: number, reason: string): void {
     clearTimeout(this.#closeTimer);
     clearTimeout(this.#expiry);
+    for (const [timer, resolve] of this.#replayWaits) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.#replayWaits.clear();
     clearTimeout(this.#earlyTimer);
     this.#early = undefined;
     this.#flow.stop();

@@ -11,8 +11,7 @@ type PauseReason = 'rate' | 'buffer' | 'attach';
 
 /**
  * Flow control of one client, on reading: the server stops reading a client's frames while it is over its
- * frame or byte budget (`rateLimit`: the bytes it sends, and the history replayed to it, which its
- * subscribes ask for) or while more than half of `maxBufferedBytes` waits to be sent to it, and reads again
+ * frame or byte budget (`rateLimit`: the frames and bytes it sends), or while more than half of `maxBufferedBytes` waits to be sent to it, and reads again
  * once the budgets have refilled or the socket has drained. The frames wait in the TCP connection, where
  * they cost the server nothing. Owns its timer and its socket listener; {@link stop} ends both.
  */
@@ -43,11 +42,6 @@ export class Flow {
    */
   received(bytes = 0): void {
     this.#owe(Math.max(this.#bucket?.take() ?? 0, this.#bytes?.take(bytes) ?? 0));
-  }
-
-  /** The client asked for `bytes` of history (a replay): they count against its byte budget. */
-  replayed(bytes: number): void {
-    this.#owe(this.#bytes?.take(bytes) ?? 0);
   }
 
   #owe(waitMs: number): void {

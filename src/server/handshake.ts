@@ -29,6 +29,12 @@ const REFUSED = {
   expired: { accepted: false, status: 401, reason: 'expired' },
 } as const satisfies Record<string, Verdict>;
 
+/** The client's address: what `clientAddress` says, or the TCP peer's. */
+export const addressOf = (
+  options: Pick<ResolvedServerOptions, 'clientAddress'>,
+  request: IncomingMessage,
+): string => options.clientAddress?.(request) ?? request.socket.remoteAddress ?? '';
+
 /** Whether the request's pathname (the query string ignored) is `path`; every request matches no path. */
 export function matchesPath(request: IncomingMessage, path: string | undefined): boolean {
   if (path === undefined) return true;
@@ -156,12 +162,18 @@ export class Handshakes {
   /** Upgrade sockets waiting for `authorize`, with the function that ends the wait. */
   readonly #pending = new Map<Duplex, () => void>();
   readonly #admission: Admission;
+  /** Whether connections are counted when they arrive (else when their upgrade request does). */
+  readonly #atConnection: boolean;
 
   constructor(http: Server, options: ResolvedServerOptions, host: HandshakeHost) {
     this.#http = http;
     this.#options = options;
     this.#host = host;
     this.#admission = new Admission(options.maxConnections, options.maxConnectionsPerAddress);
+    // On our own server the peer's address is the client's: connections count as soon as they arrive, so that
+    // sockets that never send a request cannot pile up either.
+    this.#atConnection = !options.server && !options.clientAddress;
+    if (this.#atConnection) http.on('connection', this.#onConnection);
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -172,6 +184,7 @@ export class Handshakes {
 
   stop(): void {
     this.#http.off('upgrade', this.#onUpgrade);
+    this.#http.off('connection', this.#onConnection);
     for (const [socket, cancel] of this.#pending) {
       socket.destroy();
       cancel();
@@ -181,19 +194,30 @@ export class Handshakes {
   }
 
   readonly #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const address = this.#options.clientAddress(request);
+    const address = addressOf(this.#options, request);
     if (!matchesPath(request, this.#options.path)) {
       // Another listener may serve that path; when there is none, nobody else would ever answer.
       if (this.#http.listenerCount('upgrade') === 1) this.#refuse(request, socket, address, 404, 'path');
       return;
     }
-    const leave = this.#admission.enter(address);
+    const leave = this.#atConnection ? () => {} : this.#admission.enter(address);
     if (typeof leave !== 'function') {
       const status = leave === 'too-many-connections' ? 503 : 429;
       this.#refuse(request, socket, address, status, leave);
       return;
     }
     void this.#upgrade(request, socket, head, address, leave);
+  };
+
+  readonly #onConnection = (socket: Duplex & { remoteAddress?: string | undefined }): void => {
+    const address = socket.remoteAddress ?? '';
+    const leave = this.#admission.enter(address);
+    if (typeof leave === 'function') {
+      socket.once('close', leave);
+      return;
+    }
+    const status = leave === 'too-many-connections' ? 503 : 429;
+    this.#refuse(undefined, socket, address, status, leave);
   };
 
   async #upgrade(
@@ -233,7 +257,7 @@ export class Handshakes {
   }
 
   #refuse(
-    request: IncomingMessage,
+    request: IncomingMessage | undefined,
     socket: Duplex,
     address: string,
     status: RefusalStatus,

@@ -20,16 +20,17 @@ export interface RateLimit {
    */
   burst?: number | undefined;
   /**
-   * Bytes per second a client may cost on average: the frames it sends, and the history its subscribes have
-   * replayed to it (so that unsubscribing and subscribing from the start in a loop cannot turn a few bytes
-   * into megabytes). Like frames, a client over it is not cut off: the server stops reading it until the
-   * budget has refilled.
+   * Bytes per second a client may send on average; over it, the server stops reading it until the budget has
+   * refilled. The same budget, kept per client address (`clientAddress`) and shared by its connections, paces
+   * the history replayed when clients subscribe with `since`: a replay the address cannot afford waits until it
+   * can — so that unsubscribing and subscribing from the start in a loop, or reconnecting to do it again,
+   * cannot turn a few bytes into megabytes.
    * @default 1048576 (1 MiB/s)
    */
   bytesPerSecond?: number | undefined;
   /**
-   * Bytes a client may cost at once before `bytesPerSecond` applies: a reconnecting client's replayed history
-   * should fit.
+   * Bytes a client (and, for replays, a client address) may cost at once before `bytesPerSecond` applies: a
+   * reconnecting client's replayed history should fit.
    * @default 4194304 (4 MiB)
    */
   burstBytes?: number | undefined;
@@ -95,13 +96,16 @@ export interface ReliableSocketServerOptions<
   clientAddress?: ((request: http.IncomingMessage) => string) | undefined;
   /**
    * Connections this node holds at once, handshakes under way included; past it, upgrade requests are refused
-   * with 503.
+   * with 503. On the HTTP server the companion server creates (`port`), every TCP connection counts from the
+   * moment it arrives, before it has sent anything.
    * @default 10000
    */
   maxConnections?: number | undefined;
   /**
    * Connections one client address (`clientAddress`) holds at once, handshakes under way included; past it,
-   * upgrade requests are refused with 429. Behind a proxy, set `clientAddress`, or every user shares one.
+   * upgrade requests are refused with 429. On the HTTP server the companion server creates, without a
+   * `clientAddress`, every TCP connection counts from the moment it arrives (one past the limit is answered
+   * 429 at once). Behind a proxy, set `clientAddress`, or every user shares one.
    * @default 128
    */
   maxConnectionsPerAddress?: number | undefined;
@@ -298,7 +302,8 @@ export interface ResolvedServerOptions {
   allowedHosts: AllowedHosts | undefined;
   authorize: ((request: http.IncomingMessage) => unknown) | undefined;
   authorizeTimeoutMs: number;
-  clientAddress: (request: http.IncomingMessage) => string;
+  /** Undefined when not given: the TCP peer's address, which is known as soon as a connection arrives. */
+  clientAddress: ((request: http.IncomingMessage) => string) | undefined;
   maxConnections: number;
   maxConnectionsPerAddress: number;
   maxSessions: number;
@@ -433,9 +438,7 @@ export function resolveServerOptions(options: unknown): ResolvedServerOptions {
     allowedHosts: hosts,
     authorize: fn(),
     authorizeTimeoutMs: orInfinity(num(5000, 1, MAX_TIMER_MS, true)),
-    clientAddress: (value, path) =>
-      fn<(request: http.IncomingMessage) => string>()(value, path) ??
-      ((request: http.IncomingMessage) => request.socket.remoteAddress ?? ''),
+    clientAddress: fn<(request: http.IncomingMessage) => string>(),
     maxConnections: orInfinity(num(10_000, 1, 2 ** 32, true)),
     maxConnectionsPerAddress: orInfinity(num(128, 1, 2 ** 32, true)),
     maxSessions: orInfinity(num(20_000, 1, 2 ** 32, true)),

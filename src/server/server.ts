@@ -7,7 +7,7 @@ import { Client, type ClientHost } from './client.js';
 import { ServerEmitter } from './emitter.js';
 import { BrokerError, type ListenError } from './errors.js';
 import { exceptKey } from './fan-out.js';
-import { type Accepted, Handshakes } from './handshake.js';
+import { type Accepted, addressOf, Handshakes } from './handshake.js';
 import { MemoryBroker } from './memory-broker.js';
 import {
   type ReliableSocketServerOptions,
@@ -15,6 +15,7 @@ import {
   resolveServerOptions,
 } from './options.js';
 import { closeOwnServer, createOwnServer, listen } from './own-http-server.js';
+import { ReplayBudgets } from './replay-budgets.js';
 import { Session } from './session.js';
 import { SessionQuota } from './session-quota.js';
 import { Subscriptions } from './subscriptions.js';
@@ -75,6 +76,7 @@ export class ReliableSocketServer<
   readonly #clients = new Set<Client<Out>>();
   readonly #broker: Broker;
   readonly #sessionQuota: SessionQuota;
+  readonly #replayBudgets: ReplayBudgets;
   /** Makes client keys unique across every node sharing the broker. */
   readonly #node = randomId();
   /** Stops listening to the broker's own failures (see `Broker.onError`), at `close()`. */
@@ -113,6 +115,7 @@ export class ReliableSocketServer<
       { total: maxSessions, address: maxSessionsPerAddress, owner: maxSessionsPerOwner },
       sessionTtlMs,
     );
+    this.#replayBudgets = new ReplayBudgets(this.#options.rateLimit);
     this.ready = address ? listen(this.#http, address.port, address.host) : Promise.resolve();
     // Also reported as an event, which marks the rejection handled: a server nobody awaits does not crash.
     this.ready.catch((error: ListenError) => this.#events.emit('error', error));
@@ -220,6 +223,7 @@ export class ReliableSocketServer<
     clearInterval(this.#pinger);
     this.#handshakes.stop();
     this.#sessionQuota.stop();
+    this.#replayBudgets.stop();
     for (const client of this.#clients) client.drain();
     await this.#work.idle(this.#options.drainTimeoutMs);
     // Each client cuts itself off if it does not answer within closeTimeoutMs.
@@ -236,9 +240,10 @@ export class ReliableSocketServer<
   #accept({ ws, request, verdict }: Accepted): void {
     const id = ++this.#lastId;
     const key = `${this.#node}.${id}`;
-    const address = this.#options.clientAddress(request);
+    const address = addressOf(this.#options, request);
+    const replayBudget = this.#replayBudgets.hold(address);
     const client = new Client<Out>(
-      { id, key, request, address, ...verdict },
+      { id, key, request, address, replayBudget, ...verdict },
       ws,
       this.#clientHost,
       this.#options,
@@ -253,11 +258,12 @@ export class ReliableSocketServer<
    */
   #session(client: Client<Out>, hello: Extract<ClientFrame, { type: 'hello' }>): Session | undefined {
     const owner = this.#options.sessionOwner(client as never);
-    const keys = { address: client.address, owner };
-    if (this.#sessionQuota.full(keys)) {
+    const giveBack = this.#sessionQuota.take({ address: client.address, owner });
+    if (typeof giveBack !== 'function') {
       client.close(1013, 'too many sessions');
       return undefined;
     }
+    let settled = false;
     const {
       maxBufferedBytes: maxBytes,
       sessionTtlMs: ttlMs,
@@ -283,7 +289,12 @@ export class ReliableSocketServer<
       // The broker failed to attach the session (reported as a BrokerError): the client retries with backoff.
       unavailable: () => client.close(1011, 'session unavailable'),
       holdReading: (hold: boolean) => client.holdReading(hold),
-      started: () => this.#sessionQuota.started(keys),
+      // Told once; only the first answer counts (a failure after a new session was made keeps its place).
+      attached: (started: boolean) => {
+        if (settled) return;
+        settled = true;
+        if (!started) giveBack();
+      },
     };
     return new Session(this.#broker, host, limits, hello, owner);
   }
@@ -304,6 +315,7 @@ export class ReliableSocketServer<
     track: (work) => this.#work.track(work),
     ended: (client, info) => {
       this.#clients.delete(client);
+      this.#replayBudgets.release(client.address);
       this.#subscriptions.drop(client);
       this.#events.emit('disconnect', client, info);
     },

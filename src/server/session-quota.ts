@@ -12,7 +12,7 @@ export interface SessionKeys {
  * Bounds the sessions one node starts, in total, per client address and per owner (`maxSessions`,
  * `maxSessionsPerAddress`, `maxSessionsPerOwner`): a session outlives its connection by `sessionTtlMs`, so
  * sessions started within the last `windowMs` (that TTL) are those that may still be held for nobody. Resumed
- * sessions do not count. Owns a sweep timer (unref'd) that forgets quiet keys; {@link stop} clears it.
+ * sessions do not count: their place is given back. Owns a sweep timer (unref'd) that forgets quiet keys; {@link stop} clears it.
  */
 export class SessionQuota {
   /** Start times (ms, monotonic) per key, oldest first. */
@@ -32,20 +32,31 @@ export class SessionQuota {
     this.#sweeper.unref();
   }
 
-  /** Whether a session may start for these keys now: the first key without room, or undefined. */
-  full(keys: SessionKeys): SessionRefusal | undefined {
-    for (const [kind, key] of this.#keysOf(keys)) if (this.#recent(key) >= this.#limits[kind]) return kind;
-    return undefined;
-  }
-
-  /** A session started for these keys. */
-  started(keys: SessionKeys): void {
+  /**
+   * Takes a place for a session that may start for these keys (a `hello`, before the broker says whether it
+   * resumes one): the function that gives the place back — call it when no new session came of it (a resume,
+   * a failure) — or, when a key has no room, which one. Taken at once, so that hellos arriving together while
+   * attaches are under way cannot all get past the limit.
+   */
+  take(keys: SessionKeys): (() => void) | SessionRefusal {
+    const taken = [...this.#keysOf(keys)];
+    for (const [kind, key] of taken) if (this.#recent(key) >= this.#limits[kind]) return kind;
     const at = this.now();
-    for (const [, key] of this.#keysOf(keys)) {
+    for (const [, key] of taken) {
       const starts = this.#starts.get(key);
       if (starts) starts.push(at);
       else this.#starts.set(key, [at]);
     }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      for (const [, key] of taken) {
+        const starts = this.#starts.get(key);
+        const index = starts?.lastIndexOf(at) ?? -1;
+        if (index >= 0) starts!.splice(index, 1);
+      }
+    };
   }
 
   stop(): void {

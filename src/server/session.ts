@@ -34,8 +34,11 @@ export interface SessionHost {
   unavailable(): void;
   /** Stops (`true`) or resumes reading the client while the session is being attached. */
   holdReading(hold: boolean): void;
-  /** The attachment made a new session (it resumed none): it counts against the session limits. */
-  started(): void;
+  /**
+   * The attachment settled: `started`, a new session was made (it counts against the session limits); else
+   * it resumed one, was late or failed.
+   */
+  attached(started: boolean): void;
 }
 
 /** What bounds a session, and what `welcome` announces. */
@@ -232,9 +235,9 @@ export class Session {
   async #attach(hello: Hello): Promise<string | undefined> {
     try {
       const attached = await this.broker.attach(hello.session, this.#link, this.owner, hello.attempt);
+      this.host.attached(attached !== 'late' && !attached.resumed);
       if (attached === 'late') return this.#late(hello.session!);
       const { record, resumed, generation } = attached;
-      if (!resumed) this.host.started();
       this.#id = record.id;
       this.#generation = generation;
       if (this.#state === 'ended') {
@@ -258,6 +261,7 @@ export class Session {
       for (const frame of this.#inbound.splice(0)) this.receive(frame);
       return record.id;
     } catch (error) {
+      this.host.attached(false);
       this.#failed(error);
       this.#abandon();
       return undefined;

@@ -140,12 +140,14 @@ export class Subscriptions<Out extends ChannelMap> {
       const recovery = await this.#broker.recover(channel, since ?? (await start!));
       reply = { ...reply, ...recovery.position };
       if (recovery.recovered) {
-        for (const publication of recovery.publications) this.#replay(client, publication, true);
+        await client.affordReplay(replayBytes(recovery.publications));
+        for (const publication of recovery.publications) this.#replay(client, publication);
         replayed = true;
         if (since) reply.recovered = true;
       } else if (since) {
         Object.assign(reply, { recovered: false, reason: recovery.reason });
         epochStart = await this.#epochStart(channel, since, recovery.position);
+        await client.affordReplay(replayBytes(epochStart?.publications ?? []));
         // The reply puts the client at the new epoch's start, so that what follows it is no jump of its own.
         if (epochStart) Object.assign(reply, { offset: 0 });
       }
@@ -168,10 +170,9 @@ export class Subscriptions<Out extends ChannelMap> {
       reply.offset = first - 1;
     const { offset = -1 } = reply;
     this.#subscribed(client, channel, reply);
-    for (const publication of epochStart?.publications ?? []) this.#replay(client, publication, true);
+    for (const publication of epochStart?.publications ?? []) this.#replay(client, publication);
     const upTo = epochStart?.offset ?? offset;
-    for (const publication of waiting)
-      if (publication.offset > upTo) this.#replay(client, publication, false);
+    for (const publication of waiting) if (publication.offset > upTo) this.#replay(client, publication);
   }
 
   /**
@@ -189,11 +190,10 @@ export class Subscriptions<Out extends ChannelMap> {
     return fresh.recovered ? { publications: fresh.publications, offset: fresh.position.offset } : undefined;
   }
 
-  /** Sends a publication the client missed: from the history (`asked`, counted against its byte budget) or live. */
-  #replay(client: Client<Out>, publication: Publication, asked: boolean): void {
+  /** Sends a publication the client missed. */
+  #replay(client: Client<Out>, publication: Publication): void {
     const frame = frameFor(publication, client as Client<ChannelMap>);
-    if (frame && asked) client.sendReplay(frame);
-    else if (frame) client.sendText(frame);
+    if (frame) client.sendText(frame);
   }
 
   /** Replies to an accepted subscribe, then tells listeners (one that ends it is heard after the reply). */
@@ -212,6 +212,10 @@ export class Subscriptions<Out extends ChannelMap> {
     client.sendFrame(error ? { type: 'subscribed', channel, error } : { type: 'subscribed', channel });
   }
 }
+
+/** About the bytes replaying these publications sends (their frames' envelope counted roughly). */
+const replayBytes = (publications: readonly Publication[]): number =>
+  publications.reduce((bytes, { data, channel }) => bytes + data.length + channel.length + 64, 0);
 
 /**
  * The channels a client holds or is being decided about, each once: a channel still replaying its history is

@@ -31,6 +31,12 @@ export class TokenBucket {
     return this.#debtMs();
   }
 
+  /** Whether the bucket holds all it can: it has nothing to remember. */
+  full(): boolean {
+    this.#refill();
+    return this.#tokens >= this.burst;
+  }
+
   #refill(): void {
     const now = this.now();
     this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#at) * this.ratePerSecond) / 1000);

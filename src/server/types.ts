@@ -152,8 +152,11 @@ export type RefusalReason =
 
 /** What the `refused` event says about a refused upgrade request. */
 export interface RefusedInfo {
-  /** The upgrade request. */
-  request: IncomingMessage;
+  /**
+   * The upgrade request; undefined when the connection was refused as it arrived, before sending one (past
+   * `maxConnectionsPerAddress` or `maxConnections`, on the HTTP server the companion server creates).
+   */
+  request: IncomingMessage | undefined;
   /** The client's address (`clientAddress`). */
   address: string;
   /** Why it was refused. */
