@@ -39,7 +39,9 @@ export interface HubHost extends LayerHost {
  * ({@link Delivery}), sessions, acknowledgements and resends.
  */
 export class ChannelHub implements ChannelHost, FrameLayer {
-  readonly #subscriptions = new Subscriptions();
+  readonly #subscriptions = new Subscriptions((channel, since) => {
+    if (this.#subscribedNow()) this.#send(this.#subscribeFrame(channel, since));
+  });
   readonly #requests: Requests;
   readonly #delivery: Delivery | undefined;
   /** `sendConfirmed()` calls waiting for their frame's acknowledgement. */
@@ -96,9 +98,12 @@ export class ChannelHub implements ChannelHost, FrameLayer {
     return channel;
   }
 
+  /** A view closed: the last of its channel unsubscribes, and the room it held may go to a refused channel. */
   release(channel: Channel<unknown, unknown>): void {
-    if (this.#subscriptions.remove(channel) && this.#subscribedNow())
-      this.#send({ type: 'unsubscribe', channel: channel.name });
+    const held = this.#subscriptions.remove(channel);
+    if (held === undefined || !this.#subscribedNow()) return;
+    this.#send({ type: 'unsubscribe', channel: channel.name });
+    if (held) this.#subscriptions.freed();
   }
 
   /**

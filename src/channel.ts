@@ -21,7 +21,10 @@ export interface SubscriptionEnd {
 
 /**
  * Events of a {@link Channel}. A refused or ended subscription is not asked for again on reconnection (the
- * server decided); opening a new view of the channel asks again, for all its views.
+ * server decided) — unless it was refused for room (`ERR_TOO_MANY_SUBSCRIPTIONS`): that one is asked for again
+ * on every new connection, and each time one of the socket's subscriptions ends (a view's `close()`, the server
+ * ending one), one channel refused for room at a time. Opening a new view of the channel asks again, for all its
+ * views.
  */
 export interface ChannelEvents<I> {
   /** A payload arrived on this channel (and passed the validator, if any). */
@@ -38,7 +41,11 @@ export interface ChannelEvents<I> {
    * emit it; nothing waits for it: messages are delivered either way.
    */
   subscribed: [];
-  /** The server refused the subscription: nothing published on the channel will arrive. */
+  /**
+   * The server refused the subscription (once per refusal): nothing published on the channel will arrive — until
+   * a subscription refused for room (`remoteCode` `ERR_TOO_MANY_SUBSCRIPTIONS`) is asked for again and accepted
+   * (`subscribed`).
+   */
   error: [error: SubscribeDeniedError];
   /** The server ended the subscription: nothing more published on the channel will arrive. */
   unsubscribed: [info: SubscriptionEnd];

@@ -1,4 +1,5 @@
 import { DEV } from './dev.js';
+import type { CloseDetails } from './events.js';
 
 /**
  * Stable error codes. Match on `error.code`, not on the message or the class name: messages may be reworded,
@@ -17,7 +18,9 @@ export type ReliableSocketErrorCode =
   | 'ERR_INVALID_PAYLOAD'
   | 'ERR_PROTOCOL_FALLBACK'
   | 'ERR_SUBSCRIBE_DENIED'
-  | 'ERR_UNREACHABLE';
+  | 'ERR_UNREACHABLE'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN';
 
 /**
  * Where every error code is explained: the production build's messages, which leave the explanation out,
@@ -191,9 +194,12 @@ export class ProtocolFallbackError extends ReliableSocketError {
 }
 
 /**
- * Emitted as `error` on a channel view when the server refused its subscription: no message published on the
- * channel will arrive. `remoteCode` is the server's reason — with the companion server `ERR_SUBSCRIBE_DENIED`
- * (its `canSubscribe` said no), `ERR_TOO_MANY_SUBSCRIPTIONS`, `ERR_CHANNEL_NAME_TOO_LONG` or `ERR_INTERNAL`.
+ * Emitted as `error` on a channel view when the server refused its subscription, once per refusal. `remoteCode`
+ * is the server's reason — with the companion server `ERR_SUBSCRIBE_DENIED` (its `canSubscribe` said no),
+ * `ERR_TOO_MANY_SUBSCRIPTIONS`, `ERR_CHANNEL_NAME_TOO_LONG` or `ERR_INTERNAL`. No message published on the
+ * channel will arrive — except after `ERR_TOO_MANY_SUBSCRIPTIONS`, a refusal for room rather than rights: the
+ * view keeps wanting the channel, which is asked for again when one of the socket's subscriptions ends and on
+ * every new connection (each new refusal is emitted too).
  */
 export class SubscribeDeniedError extends ReliableSocketError {
   override name = 'SubscribeDeniedError';
@@ -231,3 +237,53 @@ export class UnreachableError extends ReliableSocketError {
     );
   }
 }
+
+/**
+ * Emitted as `error` when the server closed the connection with **4401**: the credentials it was opened with
+ * (a token in the URL, a cookie) are missing, invalid or expired — refused at once, or expired while it was
+ * open. With a URL function the socket retries with backoff (the function is called again, and can put a fresh
+ * token in the URL) and emits this once per such close; with a fixed URL the same credentials would be sent
+ * again, so 4401 is one of its final close codes (`reconnect.finalCloseCodes`) and the socket closes for good.
+ */
+export class UnauthorizedError extends ReliableSocketError {
+  override name = 'UnauthorizedError';
+  /** The close code: 4401. */
+  readonly closeCode = 4401;
+
+  constructor(
+    /** The server's close reason. */
+    readonly reason: string,
+  ) {
+    super(
+      'ERR_UNAUTHORIZED',
+      DEV &&
+        `The server refused the credentials (close 4401${reason && `: ${reason}`}): missing, invalid or expired. A URL function can return a fresh token before each retry; with a fixed URL 4401 is final (reconnect.finalCloseCodes)`,
+    );
+  }
+}
+
+/**
+ * Emitted as `error` when the server closed the connection with **4403**: it knows who this is, and does not
+ * allow them here. Retrying cannot change that: 4403 is a final close code (`reconnect.finalCloseCodes`), and
+ * the socket closes for good.
+ */
+export class ForbiddenError extends ReliableSocketError {
+  override name = 'ForbiddenError';
+  /** The close code: 4403. */
+  readonly closeCode = 4403;
+
+  constructor(
+    /** The server's close reason. */
+    readonly reason: string,
+  ) {
+    super(
+      'ERR_FORBIDDEN',
+      DEV &&
+        `The server refused this user (close 4403${reason && `: ${reason}`}): retrying cannot help, 4403 is final (reconnect.finalCloseCodes)`,
+    );
+  }
+}
+
+/** The error a close by the server stands for: 4401 and 4403 refuse the credentials; other codes, none. */
+export const refusal = ({ code, reason }: CloseDetails): ReliableSocketError | undefined =>
+  code === 4401 ? new UnauthorizedError(reason) : code === 4403 ? new ForbiddenError(reason) : undefined;

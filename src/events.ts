@@ -54,7 +54,10 @@ export interface ReliableSocketEvents {
   reconnecting: [info: { attempt: number; delayMs: number }];
   /** The state changed. */
   state: [change: StateChange];
-  /** Something failed that the socket handled (a URL function threw, `onOpen` failed, retries ran out). */
+  /**
+   * Something failed that the socket handled (a URL function threw, `onOpen` failed, retries ran out, the server
+   * refused the credentials with close 4401 or 4403).
+   */
   error: [error: ReliableSocketError];
   /** A pong arrived: `rttMs` is the round trip since the ping. */
   heartbeat: [info: { rttMs: number }];

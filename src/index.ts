@@ -11,6 +11,7 @@ export type { ReliableSocketErrorCode } from './errors.js';
 export {
   ChannelClosedError,
   ConnectionLostError,
+  ForbiddenError,
   InvalidPayloadError,
   OnOpenError,
   ProtocolFallbackError,
@@ -21,6 +22,7 @@ export {
   RetriesExhaustedError,
   SocketClosedError,
   SubscribeDeniedError,
+  UnauthorizedError,
   UnreachableError,
   UrlError,
 } from './errors.js';

@@ -28,7 +28,11 @@ export interface WebSocketLike {
 /** A WebSocket constructor: the browser's, or the `WebSocket` export of `ws` in Node. */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). */
+/**
+ * Where to connect: a URL, or a function called before every attempt (to put a fresh token in it). Only with a
+ * function does the socket retry after the server refused its credentials (close 4401; see
+ * {@link ReconnectOptions.finalCloseCodes}).
+ */
 export type UrlProvider = string | URLLike | (() => string | URLLike | Promise<string | URLLike>);
 
 /**
@@ -118,8 +122,13 @@ export interface ReconnectOptions {
   /**
    * Close codes after which retrying cannot help, so the socket closes for good: protocol error (1002),
    * unsupported data (1003), invalid payload (1007), policy violation (1008), too big (1009), missing
-   * extension (1010). Pass `[]` to retry on every code.
-   * @default [1002, 1003, 1007, 1008, 1009, 1010]
+   * extension (1010), forbidden (4403: the companion server refused this user), and — when the URL is a string
+   * or URL, not a function — unauthorized (4401: the credentials are missing, invalid or expired; a retry would
+   * send the same ones, while a URL function is called again and can put a fresh token in the URL). 4401 and
+   * 4403 are also emitted as `error` (`UnauthorizedError`, `ForbiddenError`), final or not. A list given here
+   * replaces the default exactly: pass `[]` to retry on every code, or leave 4401 out to retry with a fixed URL
+   * whose credentials the app renews elsewhere (a cookie).
+   * @default [1002, 1003, 1007, 1008, 1009, 1010, 4403], and 4401 with a fixed URL
    */
   finalCloseCodes?: readonly number[] | undefined;
   /**

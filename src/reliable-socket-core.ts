@@ -9,6 +9,7 @@ import {
   QueueFullError,
   type ReliableSocketError,
   RetriesExhaustedError,
+  refusal,
   SocketClosedError,
   UnreachableError,
   UrlError,
@@ -89,7 +90,7 @@ export class ReliableSocketCore {
    * @throws TypeError or RangeError naming the bad argument or option.
    */
   constructor(url: UrlProvider, options?: CoreOptions) {
-    this.#options = resolveOptions(options);
+    this.#options = resolveOptions(options, typeof url !== 'function');
     this.#retries = new Retries(this.#options.reconnect);
     if (typeof url !== 'function') this.#url = resolveUrl(url, 'url');
     this.#urlProvider = url;
@@ -472,8 +473,9 @@ export class ReliableSocketCore {
   /**
    * An attempt failed or a connection was lost: close for good if the policy says so; otherwise move to
    * `reconnecting` first — the app's hooks (`shouldReconnect`, `delay`) then run in that state — and wait.
+   * `error` says why, if known: by default, the close refused the credentials (4401, 4403), or nothing.
    */
-  #lost(details: CloseDetails, error?: ReliableSocketError): void {
+  #lost(details: CloseDetails, error = refusal(details)): void {
     const verdict = this.#retries.verdict(details);
     if (verdict) {
       const exhausted = verdict === 'exhausted' ? new RetriesExhaustedError(this.#retries.count) : undefined;
@@ -483,7 +485,7 @@ export class ReliableSocketCore {
     const announce = this.#moveTo('reconnecting', details.reason || `closed with code ${details.code}`);
     const step = this.#step;
     // After the first attempts all failed, one error that lists the likely causes (src/retries.ts).
-    const unreachable = this.#retries.unreachable()
+    const unreachable = this.#retries.unreachable(details)
       ? new UnreachableError(this.#url, UNREACHABLE_AFTER)
       : undefined;
     const errors: Announced[] = [];

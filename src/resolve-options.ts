@@ -96,14 +96,20 @@ function resolveHeartbeat(value: unknown, path: string): ResolvedHeartbeat | fal
   };
 }
 
-const closeCodes: Check<readonly number[]> = (value, path) => {
-  if (value === undefined) return [1002, 1003, 1007, 1008, 1009, 1010];
-  if (!Array.isArray(value) || !value.every(Number.isInteger))
-    fail(TypeError, path, DEV && 'an array of integer close codes', value);
-  return value;
-};
+/**
+ * `finalCloseCodes`, given or default: with a fixed URL (`fixedUrl`) 4401 too, since a retry would send the same
+ * refused credentials, while a URL function can bring fresh ones.
+ */
+const closeCodes =
+  (fixedUrl: boolean): Check<readonly number[]> =>
+  (value, path) => {
+    if (value === undefined) return [1002, 1003, 1007, 1008, 1009, 1010, 4403, ...(fixedUrl ? [4401] : [])];
+    if (!Array.isArray(value) || !value.every(Number.isInteger))
+      fail(TypeError, path, DEV && 'an array of integer close codes', value);
+    return value;
+  };
 
-function resolveReconnect(value: unknown, path: string): ResolvedReconnect | false {
+function resolveReconnect(value: unknown, path: string, fixedUrl: boolean): ResolvedReconnect | false {
   if (value === false) return false;
   const o = group<
     WithDefaults<
@@ -127,7 +133,7 @@ function resolveReconnect(value: unknown, path: string): ResolvedReconnect | fal
       delay: fn(),
       maxRetries: num(Infinity, 0, Infinity, true),
       stableAfterMs: num(5000, 0, Infinity),
-      finalCloseCodes: closeCodes,
+      finalCloseCodes: closeCodes(fixedUrl),
       shouldReconnect: fn(),
       random: fn(),
     },
@@ -164,8 +170,11 @@ const protocolsCheck: Check<string | string[] | undefined> = (value, path) => {
   return value;
 };
 
-/** Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value. */
-export function resolveOptions(options?: CoreOptions): ResolvedOptions {
+/**
+ * Fills in defaults and validates; throws a TypeError or RangeError that names the bad option and value.
+ * `fixedUrl`: the socket's URL is a string or URL, not a function (one default depends on it).
+ */
+export function resolveOptions(options?: CoreOptions, fixedUrl = true): ResolvedOptions {
   const o = group<ResolvedOptions>(options, 'options', {
     protocols: protocolsCheck,
     WebSocket: (value, path) => {
@@ -184,7 +193,7 @@ export function resolveOptions(options?: CoreOptions): ResolvedOptions {
     binaryType: oneOf('blob', 'arraybuffer'),
     connectTimeoutMs: num(10_000, 1, Infinity),
     heartbeat: resolveHeartbeat,
-    reconnect: resolveReconnect,
+    reconnect: (value, path) => resolveReconnect(value, path, fixedUrl),
     queue: (value, path) =>
       group<ResolvedOptions['queue']>(value, path, {
         maxMessages: num(1000, 0, Infinity, true),

@@ -49,9 +49,11 @@ export class Retries {
 
   /**
    * An attempt failed and will be retried: whether that makes {@link UNREACHABLE_AFTER} failures in a row with
-   * no connection ever opened in this life — the moment to tell the app its setup is likely wrong (once).
+   * no connection ever opened in this life — the moment to tell the app its setup is likely wrong (once). A
+   * close with a code of the server's (4401 before `welcome`, say) proves it reachable: nothing more to tell.
    */
-  unreachable(): boolean {
+  unreachable({ code }: CloseDetails): boolean {
+    if (code !== 1006) this.#failedBeforeOpen = -1;
     if (this.#failedBeforeOpen < 0) return false;
     return ++this.#failedBeforeOpen === UNREACHABLE_AFTER;
   }

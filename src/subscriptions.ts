@@ -5,8 +5,12 @@ import type { GapReason, Position, ServerFrame } from './protocol.js';
 /** One channel name in use: its views, what the server said about it, and where its history stands (v2). */
 interface Subscription {
   views: Set<Channel<unknown, unknown>>;
-  /** `ended` once the server refused or ended it: not asked for again on reconnection. */
-  state: 'wanted' | 'ended';
+  /**
+   * `wanted`: asked for (or to be) and not refused — it holds one of the server's subscriptions, or soon may.
+   * `full`: refused for room (`ERR_TOO_MANY_SUBSCRIPTIONS`): asked for again on reconnection, and when one this
+   * socket holds ends. `ended`: refused otherwise, or ended by the server: not asked for again on reconnection.
+   */
+  state: 'wanted' | 'full' | 'ended';
   /** The history position of the latest publication delivered, or the one the server reported. */
   position?: Position | undefined;
 }
@@ -18,6 +22,8 @@ interface Subscription {
  */
 export class Subscriptions {
   readonly #entries = new Map<string, Subscription>();
+  /** Asks the server for a channel again, now if the connection can take it (a subscription ended: room). */
+  readonly #ask: (channel: string, since: Position | undefined) => void;
   /**
    * Subscribes sent on this connection and not answered yet, per channel name — kept when the name's last
    * view closes, since the answers still come.
@@ -29,6 +35,10 @@ export class Subscriptions {
    */
   readonly #gapped = new Set<string>();
 
+  constructor(ask: (channel: string, since: Position | undefined) => void) {
+    this.#ask = ask;
+  }
+
   /** Adds a view; true when the name must be asked for (new, or refused or ended before). */
   add(view: Channel<unknown, unknown>): boolean {
     const entry: Subscription = this.#entries.get(view.name) ?? { views: new Set(), state: 'ended' };
@@ -39,12 +49,27 @@ export class Subscriptions {
     return true;
   }
 
-  /** Removes a view; true when it was the name's last (the subscription is over: unsubscribe). */
-  remove(view: Channel<unknown, unknown>): boolean {
-    const views = this.#entries.get(view.name)?.views;
-    if (!views?.delete(view) || views.size > 0) return false;
+  /**
+   * Removes a view. When it was the name's last, the subscription is over (unsubscribe): returns whether it held
+   * one of the server's subscriptions, so that room may have freed (see {@link freed}); `undefined` otherwise.
+   */
+  remove(view: Channel<unknown, unknown>): boolean | undefined {
+    const entry = this.#entries.get(view.name);
+    if (!entry?.views.delete(view) || entry.views.size > 0) return undefined;
     this.#entries.delete(view.name);
-    return true;
+    return entry.state === 'wanted';
+  }
+
+  /**
+   * One of this socket's subscriptions ended, so the server may have room again: the first channel refused for
+   * room is asked for again — one per subscription ended, so a refusal again waits for the next one to end.
+   */
+  freed(): void {
+    for (const [channel, entry] of this.#entries) {
+      if (entry.state !== 'full') continue;
+      this.#ask(channel, entry.position);
+      return;
+    }
   }
 
   /** The views of a channel, if any. */
@@ -58,15 +83,20 @@ export class Subscriptions {
     this.#gapped.clear();
   }
 
-  /** The channels to ask for on a new connection, each with its position if it has one. */
+  /**
+   * The channels to ask for on a new connection — those refused for room too — each with its position if it
+   * has one.
+   */
   wanted(): Array<{ channel: string; since: Position | undefined }> {
-    const wanted = [...this.#entries].filter(([, entry]) => entry.state === 'wanted');
+    const wanted = [...this.#entries].filter(([, entry]) => entry.state !== 'ended');
     return wanted.map(([channel, entry]) => ({ channel, since: entry.position }));
   }
 
-  /** A subscribe for `channel` went out. */
+  /** A subscribe for `channel` went out: until the answer, it is wanted (not refused). */
   asked(channel: string): void {
     this.#awaiting.set(channel, (this.#awaiting.get(channel) ?? 0) + 1);
+    const entry = this.#entries.get(channel);
+    if (entry) entry.state = 'wanted';
   }
 
   /**
@@ -101,10 +131,14 @@ export class Subscriptions {
     // A snapshot: a listener may open a new view, which asks again and must not hear this answer.
     const views = [...entry.views];
     if (frame.type === 'unsubscribed') {
+      const held = entry.state === 'wanted';
       entry.state = 'ended';
+      // Asked before the views hear of the end: a listener may close the socket.
+      if (held) this.freed();
       for (const view of views) view.notify('unsubscribed', { reason: frame.reason });
     } else if (frame.error) {
-      entry.state = 'ended';
+      // Refused for room, the channel is still wanted (see `freed`); refused for rights or its name, it is not.
+      entry.state = frame.error.code === 'ERR_TOO_MANY_SUBSCRIPTIONS' ? 'full' : 'ended';
       const error = new SubscribeDeniedError(channel, frame.error.message, frame.error.code);
       for (const view of views) view.notify('error', error);
     } else {

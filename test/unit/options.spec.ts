@@ -113,7 +113,7 @@ test('defaults are the documented ones', () => {
     reconnect: {
       maxRetries: Infinity,
       stableAfterMs: 5000,
-      finalCloseCodes: [1002, 1003, 1007, 1008, 1009, 1010],
+      finalCloseCodes: [1002, 1003, 1007, 1008, 1009, 1010, 4403, 4401],
     },
     queue: { maxMessages: 1000, maxBytes: 1024 * 1024, overflow: 'drop-oldest' },
   });
@@ -132,6 +132,17 @@ test('defaults are the documented ones', () => {
   const first = resolved.reconnect.delay(1, { code: 1006, reason: '', wasClean: false });
   expect(first).toBeGreaterThanOrEqual(0);
   expect(first).toBeLessThanOrEqual(1000);
+});
+
+test('finalCloseCodes: 4401 by default only with a fixed URL (a URL function can bring fresh credentials); a given list as is', () => {
+  const codes = (options: Loose, fixedUrl: boolean) => {
+    const { reconnect } = resolveOptions({ WebSocket, ...options } as ReliableSocketOptions, fixedUrl);
+    if (!reconnect) throw new Error('reconnect is on by default');
+    return reconnect.finalCloseCodes;
+  };
+  expect(codes({}, false)).toEqual([1002, 1003, 1007, 1008, 1009, 1010, 4403]);
+  expect(codes({ reconnect: { finalCloseCodes: [] } }, true)).toEqual([]);
+  expect(codes({ reconnect: { finalCloseCodes: [4401] } }, false)).toEqual([4401]);
 });
 
 test('0 is a value, not a missing one (?? not ||)', () => {
