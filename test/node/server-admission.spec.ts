@@ -3,8 +3,10 @@
 // and — with `refusal: 'close'` — says in a close code the page can read. Real `ws` clients on 127.0.0.1.
 import { once } from 'node:events';
 import net from 'node:net';
+import type { Broker, SessionLink } from '../../src/server/broker.js';
 import type { RefusedInfo } from '../../src/server/index.js';
-import { expect, type Frame, handshakeStatus, type Peer, test } from './server-kit.js';
+import { MemoryBroker } from '../../src/server/memory-broker.js';
+import { expect, type Frame, handshakeStatus, type Kit, type Peer, test } from './server-kit.js';
 
 const hello = async (peer: Peer, extra: Frame = {}): Promise<void> => {
   peer.send({ type: 'hello', v: 2, received: 0, ...extra });
@@ -188,4 +190,147 @@ test('upgrade headers that take longer than handshakeTimeoutMs are cut', async (
   // Node looks at most once a second; before this option, Node's own 60 s default applied.
   expect(Date.now() - at).toBeGreaterThanOrEqual(900);
   expect(Date.now() - at).toBeLessThan(10_000);
+});
+
+// Sessions started together while the broker is slow to attach (a Redis round trip under load): the place a
+// hello may take is reserved when it is checked, and given back when the attach resumes a session or fails.
+
+/** The memory broker with `attach` held back 200 ms, and failing (rejecting) while `failing` says so. */
+function slowAttach(broker: MemoryBroker, failing: () => boolean = () => false): Broker {
+  const attach = (async (id: string | undefined, link: SessionLink, owner: string, attempt?: number) => {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (failing()) throw new Error('store unavailable');
+    return broker.attach(id, link, owner, attempt);
+  }) as Broker['attach'];
+  return new Proxy(broker, {
+    get: (target, key) => {
+      if (key === 'attach') return attach;
+      const own = Reflect.get(target, key);
+      return typeof own === 'function' ? own.bind(target) : own;
+    },
+  });
+}
+
+/** `count` connections that say hello at once: how many were welcomed, and how the others were closed. */
+async function hellosAtOnce(kit: Kit, url: string, count: number) {
+  const peers = await Promise.all(Array.from({ length: count }, () => kit.connect(url)));
+  const closes = peers.map(() => undefined as string | undefined);
+  peers.forEach((peer, i) => {
+    void peer.closed.then(({ code, reason }) => {
+      closes[i] = `${code} ${reason}`;
+    });
+  });
+  for (const peer of peers) await hello(peer);
+  const outcome = (peer: Peer, i: number) => {
+    const welcome = peer.of('welcome')[0];
+    return welcome ? `welcome resumed:${welcome.resumed}` : closes[i];
+  };
+  await expect.poll(() => peers.every((peer, i) => outcome(peer, i) !== undefined)).toBe(true);
+  const outcomes: Record<string, number> = {};
+  peers.forEach((peer, i) => {
+    const key = outcome(peer, i)!;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+  });
+  return outcomes;
+}
+
+test('maxSessionsPerAddress 2, attach taking 200 ms: of 20 hellos sent at once 2 get a session, 18 are closed with 1013', async ({
+  kit,
+}) => {
+  const broker = new MemoryBroker();
+  const { server, url } = await kit.serve({ broker: slowAttach(broker), maxSessionsPerAddress: 2 });
+  const outcomes = await hellosAtOnce(kit, url, 20);
+  // Before the place was reserved at the check: all 20 welcomed (every check ran before any attach ended).
+  expect(outcomes).toEqual({ 'welcome resumed:false': 2, '1013 too many sessions': 18 });
+  expect([...server.clients].filter((client) => client.session !== undefined)).toHaveLength(2);
+  await broker.close();
+});
+
+test('a hello that resumes a session while the quota has room is welcomed (resumed) and gives its place back; so does a failed attach', async ({
+  kit,
+}) => {
+  let failing = false;
+  const broker = new MemoryBroker();
+  const { server, url } = await kit.serve({
+    broker: slowAttach(broker, () => failing),
+    maxSessionsPerAddress: 2,
+  });
+  const errors: unknown[] = [];
+  server.on('error', (error) => errors.push(error));
+  const first = await kit.connect(url);
+  await hello(first);
+  const { session } = await first.frame({ type: 'welcome' });
+  first.ws.terminate();
+  // Resumed twice, dropped in between: each takes the second place while it attaches, and gives it back.
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const again = await kit.connect(url);
+    await hello(again, { session, attempt });
+    expect(await again.frame({ type: 'welcome' })).toMatchObject({ session, resumed: true });
+    again.ws.terminate();
+    await again.closed;
+  }
+  // Attaches that fail make no session either: the client is told to retry, and the place is free again.
+  failing = true;
+  const failed = await kit.connect(url);
+  await hello(failed);
+  expect(await failed.closed).toEqual({ code: 1011, reason: 'session unavailable' });
+  expect(errors).toHaveLength(1); // reported as a BrokerError
+  failing = false;
+  // One session so far: of 5 hellos at once, one more gets a place.
+  const outcomes = await hellosAtOnce(kit, url, 5);
+  expect(outcomes).toEqual({ 'welcome resumed:false': 1, '1013 too many sessions': 4 });
+  await broker.close();
+});
+
+// The byte budget of history replays is kept per client address, across its connections: another address
+// does not share it.
+
+test('replays: a second connection from an address that spent its byte budget waits for it; another address gets its replay at once', async ({
+  kit,
+}) => {
+  // 10 publications of 10 KB (one replay: ~101 KB); 100 KB at once, then 40 KB/s: a second replay puts the
+  // address ~2.5 s in debt.
+  const { server, url } = await kit.serve({
+    history: { maxMessages: 10, maxBytes: 1024 * 1024 },
+    rateLimit: { bytesPerSecond: 40_000, burstBytes: 100_000 },
+    clientAddress: (request) => String(request.headers['x-addr']),
+  });
+  server.on('error', () => {});
+  let last: Promise<{ epoch: string }> | undefined;
+  for (let i = 0; i < 10; i++) last = server.publish('feed', 'x'.repeat(10_000));
+  const { epoch } = await last!;
+  const from = (address: string) => kit.connect(url, { headers: { 'x-addr': address } });
+  const since = { offset: 0, epoch };
+  const replays = (peer: Peer) => peer.of('message', 'feed').length;
+
+  const a1 = await from('A');
+  await hello(a1);
+  await a1.frame({ type: 'welcome' });
+  a1.send({ type: 'subscribe', channel: 'feed', seq: 1, since });
+  a1.send({ type: 'unsubscribe', channel: 'feed', seq: 2 });
+  a1.send({ type: 'subscribe', channel: 'feed', seq: 3, since });
+  await expect.poll(() => a1.of('subscribed', 'feed').length).toBe(2);
+  expect(replays(a1)).toBe(20);
+
+  // Another connection from A, a new session: its replay waits until A's budget has refilled.
+  const a2 = await from('A');
+  await hello(a2);
+  a2.send({ type: 'subscribe', channel: 'feed', seq: 1, since });
+  // Long enough for the replay to come if nothing held it back (it takes a few ms); A's debt lasts ~2.5 s.
+  for (const until = Date.now() + 300; Date.now() < until && replays(a2) === 0; )
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  const b = await from('B');
+  await hello(b);
+  b.send({ type: 'subscribe', channel: 'feed', seq: 1, since });
+  await expect.poll(() => b.of('subscribed', 'feed').length).toBe(1);
+  expect(replays(b)).toBe(10);
+  // B had its replay while A's second connection still waits for its own.
+  expect({ subscribed: a2.of('subscribed', 'feed').length, replayed: replays(a2) }).toEqual({
+    subscribed: 0,
+    replayed: 0,
+  });
+  // Slowed, not refused: it comes once A's budget allows.
+  await expect.poll(() => replays(a2), { timeout: 10_000 }).toBe(10);
+  await expect.poll(() => a2.of('subscribed', 'feed').length).toBe(1);
+  expect(a2.ws.readyState).toBe(a2.ws.OPEN);
 });
