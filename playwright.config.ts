@@ -13,6 +13,19 @@ const NOT_IN_WEBKIT = [
   'demo.spec.ts',
 ];
 
+/** Browser specs that also run against the development build (see the `chromium-development` project). */
+const DEVELOPMENT_SPECS = [
+  'builds.spec.ts',
+  'lifecycle.spec.ts',
+  'graphql-ws.spec.ts',
+  'react.spec.ts',
+  'channels.spec.ts',
+  'reconnect.spec.ts',
+  'refused-credentials.spec.ts',
+  'websocket.spec.ts',
+  'queue.spec.ts',
+];
+
 // `browserPage` is a fixture (test/fixture/test.ts) set to a fixture function here, which Playwright allows for
 // options; its type says so.
 export default defineConfig<LibraryOptions & { browserPage: unknown }>({
@@ -43,13 +56,15 @@ export default defineConfig<LibraryOptions & { browserPage: unknown }>({
       testIgnore: NOT_IN_WEBKIT,
       use: { browserName: 'webkit', browserPage: webkitPage },
     },
-    // The browser suite once more against the development build (the `development` export condition, the
-    // unminified UMD file), which the fixture serves under the production names. The demo serves its own files
-    // and the fixture's spec loads no build: they run in the production projects only.
+    // The development build (the `development` export condition, the unminified UMD file), which the fixture
+    // serves under the production names: the specs that check what only it does (its messages and warnings:
+    // builds, lifecycle, graphql-ws, react) and those whose paths go through its extra checks (options,
+    // channels, reconnection, refusals, the drop-in socket, the queue). The rest of the suite runs against the
+    // production build in three engines; running all of it a fourth time took CI past 14 minutes.
     {
       name: 'chromium-development',
       testDir: 'test/browser',
-      testIgnore: ['demo.spec.ts', 'fixture.spec.ts'],
+      testMatch: DEVELOPMENT_SPECS,
       use: { ...projectUse('chromium'), libraryBuild: 'development' },
     },
   ],
