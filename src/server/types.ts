@@ -101,7 +101,8 @@ export interface FrameInfo {
    * The client sent this frame again to a new session after its old one was lost (the server restarted
    * without shared state, or the session expired): the old one may or may not have handled it. Handle it
    * idempotently, or check. Always false for a frame the server knows it has not seen (protocol v2 resends of
-   * a resumed session are deduplicated and never reach a handler twice).
+   * a resumed session are deduplicated and never reach a handler twice). For a frame re-sent to a new
+   * session the client sets it: a hint for idempotence, not a fact to base rights or billing on.
    */
   redelivered: boolean;
 }

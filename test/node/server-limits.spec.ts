@@ -174,6 +174,22 @@ test.describe('liveness and close codes', () => {
       .toEqual([[1006, false]]);
   });
 
+  test('by default a frame of 64 KiB is read and one byte more closes with 1009 (maxPayload)', async ({
+    kit,
+  }) => {
+    const { server, url } = await kit.serve();
+    const received: number[] = [];
+    server.handle('c', { message: (data) => received.push(String(data).length) });
+    const envelope = JSON.stringify({ type: 'message', channel: 'c', data: '' }).length;
+    const peer = await kit.connect(url);
+    peer.send({ type: 'message', channel: 'c', data: 'x'.repeat(64 * 1024 - envelope) });
+    await peer.barrier();
+    expect(received).toEqual([64 * 1024 - envelope]);
+    peer.send({ type: 'message', channel: 'c', data: 'x'.repeat(64 * 1024 - envelope + 1) });
+    expect((await peer.closed).code).toBe(1009);
+    expect(received).toHaveLength(1);
+  });
+
   test('disconnect reports the server’s 1009 for an oversized frame, also when the client never answers', async ({
     kit,
   }) => {
