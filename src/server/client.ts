@@ -5,11 +5,13 @@ import type { RawData, WebSocket } from 'ws';
 import { type ClientFrame, decodeClientFrame, encode, type ServerFrame } from '../protocol.js';
 import { MAX_TIMER_MS } from '../timer.js';
 import type { Publication } from './broker.js';
+import { EarlyFrames } from './early-frames.js';
 import { Flow } from './flow.js';
 import { KeyedQueue } from './keyed-queue.js';
 import type { ResolvedServerOptions } from './options.js';
 import type { ReplayBudgets } from './replay-budgets.js';
 import type { Session } from './session.js';
+import { TickBatch } from './tick-batch.js';
 import type { TokenBucket } from './token-bucket.js';
 import type { ChannelMap, ChannelOf, DisconnectInfo, MalformedInfo, ServerClient } from './types.js';
 
@@ -72,15 +74,6 @@ const isSendableCode = (code: number): boolean =>
 const malformedMessage = (what: string, count: number, max: number): string =>
   `${what} Malformed frame ${count}${max === Infinity ? '' : ` of ${max} allowed before the server closes the connection with 1008`}.`;
 
-/**
- * How long frames sent to a client before its first frame wait to learn its protocol. A v2 client says `hello`
- * as soon as it is connected, so this only delays a v1 client that sends nothing.
- */
-export const EARLY_FRAMES_MS = 2000;
-
-/** Bytes of frames held back in a tick before they are written anyway (see `Client#cork`). */
-const CORKED_BYTES = 16 * 1024;
-
 /** `ws.send` options for a text frame whose UTF-8 bytes are encoded already (shared by many clients). */
 const AS_TEXT = { binary: false } as const;
 
@@ -110,9 +103,8 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   readonly #host: ClientHost<Out>;
   readonly #limits: ClientLimits;
   readonly #flow: Flow;
-  /** The TCP connection under `ws`: corked for the rest of a tick once a frame is written (see `#cork`). */
-  readonly #socket: Socket;
-  #corked = false;
+  /** The client's frames of one tick leave in one write. */
+  readonly #batch: TickBatch;
   readonly #subscriptions = new Set<string>();
   #state: ClientState = 'open';
   #malformed = 0;
@@ -126,14 +118,8 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   #error: Error | undefined;
   /** Settles when the connection has ended and the host has been told. */
   readonly ended: Promise<void>;
-  /**
-   * Frames for this client alone sent before its first frame (a greeting from the `connection` listener): they
-   * wait to learn whether the client speaks v2 — then they go through its session after `welcome` — or v1.
-   * Undefined once that is known (or after {@link EARLY_FRAMES_MS}, when they go out as they are).
-   */
-  #early: string[] | undefined = [];
-  #earlyBytes = 0;
-  #earlyTimer: NodeJS.Timeout | undefined;
+  /** Frames for this client alone sent before its first frame, until its protocol is known. */
+  readonly #early: EarlyFrames;
 
   readonly id: number;
   /** Unique across every node sharing the broker: how a publication says which client it skips. */
@@ -155,11 +141,13 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
     this.#replayBudget = who.replayBudget;
     if (who.expiresAt !== undefined) this.#expireAt(who.expiresAt);
     this.#ws = ws;
+    this.#early = new EarlyFrames(limits.maxBufferedBytes, () => this.greeted(false));
     this.#host = host;
     this.#limits = limits;
     this.steps = new KeyedQueue(limits.maxPendingRequests, host.track);
-    this.#socket = this.request.socket as Socket;
-    this.#flow = new Flow(ws, this.#socket, limits.rateLimit, limits.maxBufferedBytes);
+    const socket = this.request.socket as Socket;
+    this.#batch = new TickBatch(socket);
+    this.#flow = new Flow(ws, socket, limits.rateLimit, limits.maxBufferedBytes);
     ws.on('message', (data, isBinary) => this.#received(data, isBinary));
     ws.on('ping', (payload) => this.#flow.received(payload.length));
     ws.on('pong', (payload) => this.#pong(payload));
@@ -205,29 +193,22 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
   /** {@link respond} for a frame already encoded. */
   respondText(text: string): boolean {
     if (this.v2) return this.v2.sendText(text);
-    if (!this.#early) return this.sendText(text);
+    if (!this.#early.waiting) return this.sendText(text);
     if (this.#ws.readyState !== this.#ws.OPEN) return false;
-    this.#earlyBytes += Buffer.byteLength(text);
-    if (this.#earlyBytes > this.#limits.maxBufferedBytes) {
+    if (!this.#early.keep(text)) {
       this.close(1013, 'outgoing buffer full');
       return false;
     }
-    this.#early.push(text);
-    this.#earlyTimer ??= setTimeout(() => this.greeted(false), EARLY_FRAMES_MS);
     return true;
   }
 
   /**
    * The client's first frame said which protocol it speaks (`v2`: it was `hello`, and its session exists now):
    * frames sent to it before that go out — through the session, or as they are. Also called when the client
-   * was silent for {@link EARLY_FRAMES_MS} (a v2 client then holds them until its `welcome`).
+   * was silent for `EARLY_FRAMES_MS` (a v2 client then holds them until its `welcome`).
    */
   greeted(v2: boolean): void {
-    const early = this.#early;
-    if (!early) return;
-    this.#early = undefined;
-    clearTimeout(this.#earlyTimer);
-    for (const text of early)
+    for (const text of this.#early.take())
       if (v2 && this.v2) this.v2.sendText(text);
       else this.sendText(text);
   }
@@ -266,34 +247,12 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
       this.close(1013, 'outgoing buffer full');
       return false;
     }
-    this.#cork();
+    this.#batch.hold();
     if (typeof text === 'string') this.#ws.send(text);
     else this.#ws.send(text, AS_TEXT);
     this.#flow.sent();
     return true;
   }
-
-  /**
-   * Holds this tick's frames for the client in its socket and writes them at the end of the tick, in one
-   * system call: a client subscribed to busy channels reads several frames per read. Past {@link CORKED_BYTES}
-   * they go at once: bigger writes save nothing, and what waits here should stay what the network has not
-   * taken (`bufferedAmount`, which the buffer limit reads).
-   */
-  #cork(): void {
-    if (!this.#corked) {
-      this.#corked = true;
-      this.#socket.cork();
-      process.nextTick(this.#uncork);
-    } else if (this.#socket.writableLength >= CORKED_BYTES) {
-      this.#socket.uncork();
-      this.#socket.cork();
-    }
-  }
-
-  readonly #uncork = (): void => {
-    this.#corked = false;
-    this.#socket.uncork();
-  };
 
   /**
    * Takes `bytes` of history replay from the client's address's budget ({@link ReplayBudgets}); settles when
@@ -413,8 +372,7 @@ export class Client<Out extends ChannelMap> implements ServerClient<Out> {
       resolve();
     }
     this.#replayWaits.clear();
-    clearTimeout(this.#earlyTimer);
-    this.#early = undefined;
+    this.#early.take();
     this.#flow.stop();
     this.#state = 'closed';
     // What the server said when it closed first, else what the client said (or 1006 without a close frame).
