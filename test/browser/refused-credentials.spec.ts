@@ -23,10 +23,7 @@ interface Heard {
 }
 
 for (const kind of ['ReliableSocket', 'ReliableSocketCore'] as const) {
-  test(`${kind}: 4403 is final after one attempt, with a ForbiddenError`, async ({
-    page,
-    server,
-  }) => {
+  test(`${kind}: 4403 is final after one attempt, with a ForbiddenError`, async ({ page, server }) => {
     server.refuse = () => ({ code: 4403, reason: 'not for you' });
     const probe = await SocketProbe.create(
       page,
