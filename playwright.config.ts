@@ -20,10 +20,8 @@ const DEVELOPMENT_SPECS = [
   'graphql-ws.spec.ts',
   'react.spec.ts',
   'channels.spec.ts',
-  'reconnect.spec.ts',
   'refused-credentials.spec.ts',
   'websocket.spec.ts',
-  'queue.spec.ts',
 ];
 
 // `browserPage` is a fixture (test/fixture/test.ts) set to a fixture function here, which Playwright allows for
@@ -58,9 +56,9 @@ export default defineConfig<LibraryOptions & { browserPage: unknown }>({
     },
     // The development build (the `development` export condition, the unminified UMD file), which the fixture
     // serves under the production names: the specs that check what only it does (its messages and warnings:
-    // builds, lifecycle, graphql-ws, react) and those whose paths go through its extra checks (options,
-    // channels, reconnection, refusals, the drop-in socket, the queue). The rest of the suite runs against the
-    // production build in three engines; running all of it a fourth time took CI past 14 minutes.
+    // builds, lifecycle, graphql-ws, react) and those whose paths go through its extra checks (channels,
+    // refusals, the drop-in socket). The rest of the suite runs against the production build in three engines;
+    // running all of it a fourth time took CI past 14 minutes (reconnect and queue alone: 2 more minutes).
     {
       name: 'chromium-development',
       testDir: 'test/browser',

@@ -65,7 +65,15 @@ export class Room {
  */
 export function attachRoom(web, room, broker, log) {
   /** @type {Companion} */
-  const server = new ReliableSocketServer({ server: web, path: '/live', broker });
+  const server = new ReliableSocketServer({
+    server: web,
+    path: '/live',
+    broker,
+    // The demo listens on 127.0.0.1: every page comes from this machine's one address, and its load test opens
+    // 400. A public deployment keeps the defaults (128 connections, 256 new sessions per address).
+    maxConnectionsPerAddress: 1000,
+    maxSessionsPerAddress: 2000,
+  });
   server.handle('chat', {
     message: (post, client) => {
       const line = room.add(post);
